@@ -1,0 +1,46 @@
+# One Makefile for people and CI (.ci/run calls `make test`).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+TARGET ?=
+PROFILE ?= default
+
+.PHONY: setup contract test lint typecheck unit gen check-generated bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+## The main job: the contract suite, against the embedded mock unless TARGET=FILE names a target file.
+contract: $(STAMP)
+	@test -d contract_tests || { echo "contract suite not built yet (issue 5): nothing was run"; exit 1; }
+	$(PY) -m pytest contract_tests $(if $(TARGET),--target $(TARGET)) --profile $(PROFILE) -o testpaths=contract_tests
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+
+typecheck: $(STAMP)
+	$(PY) -m mypy
+
+unit: $(STAMP)
+	$(PY) -m pytest tests
+
+## Every test: lint, types, unit tests, generated-file drift, and the contract suite against the mock.
+test: $(STAMP) lint typecheck unit
+
+gen: $(STAMP)
+	$(VENV)/bin/promo-gen generate
+
+check-generated: $(STAMP)
+	$(VENV)/bin/promo-gen check
+
+bench: $(STAMP)
+	@echo "benchmarks: see bench/ (added with the mock server and generator)"; exit 1
+
+clean:
+	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache reports

@@ -1,0 +1,144 @@
+"""Load the spec: parse YAML, validate it as OpenAPI 3.1, check refs, parse the rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jsonschema import Draft202012Validator, FormatChecker
+from openapi_spec_validator import validate as validate_openapi
+from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+
+from promo_spec.errors import SpecError
+from promo_spec.locate import default_spec_path
+from promo_spec.refs import check_refs, inline
+from promo_spec.rules import Rule, parse_rules
+
+JSON = "application/json"
+XML = "application/xml"
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One operation of the spec with its schemas inlined (no ``$ref`` left)."""
+
+    id: str
+    path: str
+    method: str
+    pointer: str
+    summary: str
+    description: str
+    request_schema: dict[str, Any]
+    response_schema: dict[str, Any]
+    raw: dict[str, Any]
+
+
+class Spec:
+    """A loaded, validated spec: raw document, operations by operationId, rules."""
+
+    def __init__(self, path: Path, document: dict[str, Any]) -> None:
+        self.path = path
+        self.document = document
+        self.operations = _operations(document, str(path))
+        self.rules: tuple[Rule, ...] = parse_rules(
+            document, {op.id: op.pointer for op in self.operations.values()}, path=str(path)
+        )
+
+    def operation(self, op_id: str) -> Operation:
+        """Return the operation ``op_id``; KeyError names the known ones."""
+        try:
+            return self.operations[op_id]
+        except KeyError:
+            raise KeyError(f"no operation {op_id!r}; known: {', '.join(self.operations)}") from None
+
+    def rules_for(self, op_id: str) -> tuple[Rule, ...]:
+        """Return the rules that apply to ``op_id``, in spec order."""
+        return tuple(r for r in self.rules if r.operation == op_id)
+
+    @cached_property
+    def request_validators(self) -> dict[str, Draft202012Validator]:
+        """One JSON Schema validator of each operation's request body (formats checked)."""
+        return {
+            op_id: Draft202012Validator(op.request_schema, format_checker=FormatChecker())
+            for op_id, op in self.operations.items()
+        }
+
+    @cached_property
+    def response_validators(self) -> dict[str, Draft202012Validator]:
+        """One JSON Schema validator of each operation's 200 response body."""
+        return {op_id: Draft202012Validator(op.response_schema) for op_id, op in self.operations.items()}
+
+    @property
+    def version(self) -> str:
+        """The API version the spec describes (``info.version``)."""
+        return str(self.document["info"]["version"])
+
+
+def load_document(path: Path) -> dict[str, Any]:
+    """Parse the YAML file; SpecError if it is unreadable or not a mapping."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SpecError(str(path), "", f"cannot read the spec: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise SpecError(str(path), "", "the spec is not UTF-8 text") from None
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+        raise SpecError(str(path), "", f"invalid YAML{where}: {getattr(exc, 'problem', None) or exc}") from None
+    if not isinstance(document, dict):
+        raise SpecError(str(path), "", "the spec must be a YAML mapping with 'openapi', 'info' and 'paths'")
+    return document
+
+
+def load_spec(path: Path | str | None = None) -> Spec:
+    """Load, validate and parse the spec at ``path`` (default: ``default_spec_path()``)."""
+    spec_path = Path(path) if path is not None else default_spec_path()
+    document = load_document(spec_path)
+    check_refs(document, path=str(spec_path))
+    try:
+        validate_openapi(document)
+    except OpenAPIValidationError as exc:
+        parts = list(getattr(exc, "absolute_path", []) or [])
+        pointer = "".join(f"/{str(p).replace('~', '~0').replace('/', '~1')}" for p in parts)
+        raise SpecError(str(spec_path), pointer, f"not valid OpenAPI 3.1: {exc.message}") from None
+    except Exception as exc:  # referencing errors and the like
+        raise SpecError(str(spec_path), "", f"not valid OpenAPI 3.1: {exc}") from None
+    if not str(document.get("openapi", "")).startswith("3.1"):
+        raise SpecError(str(spec_path), "/openapi", "only OpenAPI 3.1 documents are supported")
+    return Spec(spec_path, document)
+
+
+def _operations(document: dict[str, Any], path: str) -> dict[str, Operation]:
+    found: dict[str, Operation] = {}
+    for url, item in (document.get("paths") or {}).items():
+        for method, raw in item.items():
+            if method not in {"get", "put", "post", "delete", "options", "head", "patch", "trace"}:
+                continue
+            pointer = f"/paths/{url.replace('~', '~0').replace('/', '~1')}/{method}"
+            op_id = raw.get("operationId")
+            if not op_id:
+                raise SpecError(path, pointer, "every operation needs an operationId")
+            body = (raw.get("requestBody") or {}).get("content", {})
+            if JSON not in body:
+                raise SpecError(path, f"{pointer}/requestBody/content", f"the request body must offer {JSON}")
+            ok = ((raw.get("responses") or {}).get("200") or {}).get("content", {})
+            if JSON not in ok:
+                raise SpecError(path, f"{pointer}/responses/200/content", f"the 200 response must offer {JSON}")
+            found[op_id] = Operation(
+                id=op_id,
+                path=url,
+                method=method.upper(),
+                pointer=pointer,
+                summary=str(raw.get("summary", "")),
+                description=str(raw.get("description", "")),
+                request_schema=inline(body[JSON]["schema"], document, path=path),
+                response_schema=inline(ok[JSON]["schema"], document, path=path),
+                raw=raw,
+            )
+    return found

@@ -1,0 +1,171 @@
+"""The API's XML wire format, read and written by schema.
+
+Shape (facts sheet section 1): root ``<xml>``; one child per parameter; arrays as
+repeated elements; objects as children; ``null`` as an empty element; ``""`` as an
+empty element; booleans ``true``/``false``; children written in alphabetical order.
+XML text carries no types, so the schema decides how each element is read back.
+Untrusted input is parsed with defusedxml (no DTDs, no entities).
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET  # builds trees only; parsing goes through defusedxml
+from typing import Any
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+
+ROOT = "xml"
+
+
+class XmlBodyError(ValueError):
+    """The body is not XML of the API's shape (malformed, forbidden construct, wrong root)."""
+
+
+def _kinds(schema: Any) -> set[str]:
+    if not isinstance(schema, dict):
+        return set()
+    kinds: set[str] = set()
+    declared = schema.get("type")
+    if isinstance(declared, str):
+        kinds.add(declared)
+    elif isinstance(declared, list):
+        kinds.update(str(t) for t in declared)
+    if "properties" in schema:
+        kinds.add("object")
+    if "items" in schema:
+        kinds.add("array")
+    if "const" in schema and schema["const"] is None:
+        kinds.add("null")
+    for key in ("anyOf", "oneOf", "allOf"):
+        for branch in schema.get(key, []) or []:
+            kinds |= _kinds(branch)
+    return kinds
+
+
+def _properties(schema: Any) -> dict[str, Any]:
+    if not isinstance(schema, dict):
+        return {}
+    props: dict[str, Any] = {}
+    for key in ("allOf", "anyOf", "oneOf"):
+        for branch in schema.get(key, []) or []:
+            props.update(_properties(branch))
+    props.update(schema.get("properties", {}) or {})
+    return props
+
+
+def _required(schema: Any) -> set[str]:
+    if not isinstance(schema, dict):
+        return set()
+    found = set(schema.get("required", []) or [])
+    for branch in schema.get("allOf", []) or []:
+        found |= _required(branch)
+    return found
+
+
+def _items(schema: Any) -> Any:
+    if not isinstance(schema, dict):
+        return None
+    if "items" in schema:
+        return schema["items"]
+    for key in ("anyOf", "oneOf", "allOf"):
+        for branch in schema.get(key, []) or []:
+            found = _items(branch)
+            if found is not None:
+                return found
+    return None
+
+
+def _is_empty(element: ET.Element) -> bool:
+    return len(element) == 0 and not (element.text or "").strip()
+
+
+def _scalar(element: ET.Element, schema: Any) -> Any:
+    kinds = _kinds(schema)
+    if len(element) > 0:
+        return _object(element, schema)
+    text = element.text or ""
+    if _is_empty(element) and "null" in kinds and "string" not in kinds:
+        return None
+    if "integer" in kinds or "number" in kinds:
+        stripped = text.strip()
+        try:
+            return int(stripped)
+        except ValueError:
+            if "number" in kinds:
+                try:
+                    return float(stripped)
+                except ValueError:
+                    pass
+    if "boolean" in kinds and text.strip() in {"true", "false"}:
+        return text.strip() == "true"
+    if "object" in kinds and _is_empty(element):
+        return {}
+    return text
+
+
+def _object(element: ET.Element, schema: Any) -> dict[str, Any]:
+    props = _properties(schema)
+    groups: dict[str, list[ET.Element]] = {}
+    for child in element:
+        if not isinstance(child.tag, str):
+            continue
+        groups.setdefault(child.tag, []).append(child)
+    result: dict[str, Any] = {}
+    for tag, elements in groups.items():
+        sub = props.get(tag)
+        kinds = _kinds(sub)
+        if "array" in kinds:
+            if len(elements) == 1 and _is_empty(elements[0]) and "null" in kinds:
+                result[tag] = None
+            else:
+                result[tag] = [_scalar(e, _items(sub)) for e in elements]
+        elif len(elements) > 1:
+            result[tag] = [_scalar(e, sub) for e in elements]
+        else:
+            result[tag] = _scalar(elements[0], sub)
+    for name in _required(schema):
+        if name not in result and "array" in _kinds(props.get(name)):
+            result[name] = []
+    return result
+
+
+def parse_xml(body: bytes | str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Read an ``<xml>`` body into the dict its JSON twin would be, guided by ``schema``."""
+    try:
+        root = fromstring(body, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException as exc:
+        raise XmlBodyError(f"forbidden XML construct: {type(exc).__name__}") from None
+    except (ET.ParseError, ValueError, UnicodeDecodeError) as exc:
+        raise XmlBodyError(f"malformed XML: {exc}") from None
+    if root.tag != ROOT:
+        raise XmlBodyError(f"the root element must be <{ROOT}>, not <{root.tag}>")
+    return _object(root, schema or {})
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _fill(parent: ET.Element, name: str, value: Any) -> None:
+    if isinstance(value, list):
+        for item in value:
+            _fill(parent, name, item)
+        return
+    child = ET.SubElement(parent, name)
+    if isinstance(value, dict):
+        for key in sorted(value):
+            _fill(child, key, value[key])
+    elif value is not None and value != "":
+        child.text = _text(value)
+
+
+def to_xml(data: dict[str, Any]) -> bytes:
+    """Write ``data`` as an ``<xml>`` document (UTF-8, children sorted, no prolog)."""
+    root = ET.Element(ROOT)
+    for key in sorted(data):
+        _fill(root, key, data[key])
+    written: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=False)
+    return written
