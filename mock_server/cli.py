@@ -1,0 +1,71 @@
+"""``promo-mock``: serve the promo-code API mock on a local port."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from mock_server import DEFAULT_TOKEN, TOKEN_ENV
+from mock_server.app import create_app
+from mock_server.faults import FAULTS, UnknownFaultError, check_faults
+from mock_server.seed import SeedError, load_seed
+from mock_server.serve import MockHTTPServer
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="promo-mock",
+        description=f"Serve a stateful mock of the Altcraft promo-code API. Token: ${TOKEN_ENV} or {DEFAULT_TOKEN!r}.",
+        epilog="faults: " + "; ".join(f"{name}: {text}" for name, text in FAULTS.items()),
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8080, help="port to bind; 0 picks a free one (default 8080)")
+    parser.add_argument("--seed", metavar="FILE", help="seed YAML file (default: the packaged default seed)")
+    parser.add_argument(
+        "--fault", action="append", default=[], metavar="NAME", help="break one behaviour on purpose (repeatable)"
+    )
+    parser.add_argument("--list-faults", action="store_true", help="print the fault names and exit")
+    parser.add_argument("--verbose", action="store_true", help="log method, path and status of each request")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse arguments, load the seed and serve until interrupted; non-zero exit on bad input."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.list_faults:
+        for name, text in FAULTS.items():
+            print(f"{name}: {text}")
+        return 0
+    if not 0 <= args.port <= 65535:
+        parser.error(f"--port must be between 0 and 65535, not {args.port}")
+    try:
+        faults = check_faults(args.fault)
+        seed = load_seed(args.seed)
+    except (UnknownFaultError, SeedError) as exc:
+        print(f"promo-mock: {exc}", file=sys.stderr)
+        return 2
+    token = os.environ.get(TOKEN_ENV) or DEFAULT_TOKEN
+    try:
+        server = MockHTTPServer(
+            (args.host, args.port), create_app(seed, token=token, faults=faults), verbose=args.verbose
+        )
+    except OSError as exc:
+        print(f"promo-mock: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    source = "default seed" if args.seed is None else args.seed
+    extra = f", faults: {', '.join(sorted(faults))}" if faults else ""
+    print(f"listening on http://{args.host}:{server.port} ({source}{extra})", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,47 @@
+"""Named faults: deliberately broken variants of the mock, for proving that the contract suite catches them.
+
+Every fault breaks exactly one behaviour. None is on unless named explicitly
+(``create_app(faults=...)`` or ``promo-mock --fault NAME``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+FAULTS: dict[str, str] = {
+    "restricted-reattach": "attach of a personal code held by another profile succeeds and moves the code",
+    "unknown-code-rejected": "attach with a code the program does not hold errs instead of importing it",
+    "universal-single-use": "a universal code held by one profile cannot be attached to another",
+    "pool-draw-noop": "attach without a code answers error 0 but attaches nothing",
+    "detach-several-allowed": "detach of a code attached to several profiles succeeds",
+    "detach-without-code-ok": "detach without a code answers error 0",
+    "activate-unattached-ok": "activate of a free code succeeds and activates it",
+    "update-no-options-ok": "update without activated and expire_date answers error 0",
+    "import-duplicate-overwrites": "importing a code the program holds resets it to free and counts it as inserted",
+    "phone-matching-broken": "matching by phone picks the first profile of the database",
+    "custom-matching-ignores-name": "custom matching compares field_value with every custom field, ignoring field_name",
+    "default-matching-profile-id": "without matching, the profile is found by profile_id instead of email",
+    "db-scope-ignored": "matching searches every database, the last one first",
+    "xml-request-rejected": "XML request bodies are refused",
+    "xml-response-wrong-shape": "format=xml writes booleans as 1/0 under a <response> root",
+    "format-ignored": "format=xml answers JSON",
+    "auth-missing-accepted": "requests without a token are served",
+    "auth-any-token": "any non-empty token is accepted",
+    "attach-race": "attach checks and sets without the lock, sleeping 20 ms in between",
+    "get-hides-profile": "get omits profile_id and database_id of an attached code",
+    "export-omits-activated": "export_all never shows activated",
+    "activate-wrong-code": "activate activates another attached code of the program instead of the requested one",
+}
+
+
+class UnknownFaultError(ValueError):
+    """A fault name that ``FAULTS`` does not list."""
+
+
+def check_faults(names: Iterable[str]) -> frozenset[str]:
+    """Return ``names`` as a frozenset; UnknownFaultError names the unknown ones and lists the known."""
+    chosen = frozenset(names)
+    unknown = sorted(chosen - FAULTS.keys())
+    if unknown:
+        raise UnknownFaultError(f"unknown fault(s): {', '.join(unknown)}; known faults: {', '.join(sorted(FAULTS))}")
+    return chosen
