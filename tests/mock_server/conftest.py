@@ -15,12 +15,27 @@ from promo_spec.xml_codec import parse_xml, to_xml
 
 TOKEN = "test-token"
 BASE = "/api/v1.1/promocodes/"
-ALICE = {"profile_id": "65a1f0c2e4b0a1b2c3d4e5f1", "email": "alice@example.com", "phone": "+79000000001",
-         "field_name": "CRM_ID", "field_value": "A-1001"}
-BOB = {"profile_id": "65a1f0c2e4b0a1b2c3d4e5f2", "email": "bob@example.com", "phone": "+79000000002",
-       "field_name": "CRM_ID", "field_value": "B-2002"}
-CAROL = {"profile_id": "65a1f0c2e4b0a1b2c3d4e5f3", "email": "carol@example.com", "phone": "+79000000003",
-         "field_name": "CRM_ID", "field_value": "C-3003"}
+ALICE = {
+    "profile_id": "65a1f0c2e4b0a1b2c3d4e5f1",
+    "email": "alice@example.com",
+    "phone": "+79000000001",
+    "field_name": "CRM_ID",
+    "field_value": "A-1001",
+}
+BOB = {
+    "profile_id": "65a1f0c2e4b0a1b2c3d4e5f2",
+    "email": "bob@example.com",
+    "phone": "+79000000002",
+    "field_name": "CRM_ID",
+    "field_value": "B-2002",
+}
+CAROL = {
+    "profile_id": "65a1f0c2e4b0a1b2c3d4e5f3",
+    "email": "carol@example.com",
+    "phone": "+79000000003",
+    "field_name": "CRM_ID",
+    "field_value": "C-3003",
+}
 BOB_DB2 = "75b2e1d3f5c1b2c3d4e5f6a2"
 PERSONAL, UNIVERSAL, EXHAUSTED = 11, 12, 13
 MODES = ("profile_id", "email", "phone", "custom")

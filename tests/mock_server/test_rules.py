@@ -72,7 +72,10 @@ def request_invalid(api: Api, op: str, mode: str | None) -> None:
 
 def import_new(api: Api, op: str, mode: str | None) -> None:
     envelope = api.ok("import", codes=["NEW-1", "NEW-2"], loyalty_id=PERSONAL)
-    assert envelope["data"] == [{"code": "NEW-1", "error": 0, "error_text": ""}, {"code": "NEW-2", "error": 0, "error_text": ""}]
+    assert envelope["data"] == [
+        {"code": "NEW-1", "error": 0, "error_text": ""},
+        {"code": "NEW-2", "error": 0, "error_text": ""},
+    ]
     assert (envelope["inserted"], envelope["duplicated"], envelope["discarded_by_limit"]) == (2, 0, 0)
     for code in ("NEW-1", "NEW-2"):
         assert api.info(code)["is_attached"] is False
@@ -118,7 +121,7 @@ def activate_attached(api: Api, op: str, mode: str | None) -> None:
     api.ok("activate", code="X13-0001", loyalty_id=EXHAUSTED)
     data = api.info("X13-0001", EXHAUSTED)
     assert data["is_activated"] is True and data["activated"].endswith("Z")
-    assert [i for i in api.export(EXHAUSTED) if i["code"] == "X13-0001"][0]["activated"] == data["activated"]
+    assert next(i for i in api.export(EXHAUSTED) if i["code"] == "X13-0001")["activated"] == data["activated"]
 
 
 def activate_free(api: Api, op: str, mode: str | None) -> None:
@@ -150,7 +153,7 @@ def update_deactivate(api: Api, op: str, mode: str | None) -> None:
     api.ok("update", code="X13-0002", loyalty_id=EXHAUSTED, activated=False)
     data = api.info("X13-0002", EXHAUSTED)
     assert data["is_activated"] is False and data["activated"] == ""
-    assert "activated" not in [i for i in api.export(EXHAUSTED) if i["code"] == "X13-0002"][0]
+    assert "activated" not in next(i for i in api.export(EXHAUSTED) if i["code"] == "X13-0002")
 
 
 def update_expire_date(api: Api, op: str, mode: str | None) -> None:
@@ -174,7 +177,9 @@ def update_activate_free(api: Api, op: str, mode: str | None) -> None:
 
 
 def update_unknown(api: Api, op: str, mode: str | None) -> None:
-    envelope = unchanged(api, lambda: api.refused("update", code="NOPE", loyalty_id=PERSONAL, expire_date="2030-01-02T03:04:05Z"))
+    envelope = unchanged(
+        api, lambda: api.refused("update", code="NOPE", loyalty_id=PERSONAL, expire_date="2030-01-02T03:04:05Z")
+    )
     assert envelope["error"] == 430
 
 
@@ -183,7 +188,9 @@ def update_unknown(api: Api, op: str, mode: str | None) -> None:
 
 def attach_restricted(api: Api, op: str, mode: str | None) -> None:
     attach_to(api, BOB, "P11-0001")
-    envelope = unchanged(api, lambda: api.refused("attach", db_id=1, loyalty_id=PERSONAL, code="P11-0001", **who(ALICE, mode)))
+    envelope = unchanged(
+        api, lambda: api.refused("attach", db_id=1, loyalty_id=PERSONAL, code="P11-0001", **who(ALICE, mode))
+    )
     assert envelope["error"] == 431
     assert api.info("P11-0001")["profile_id"] == BOB["profile_id"]
 
@@ -225,16 +232,25 @@ def attach_pool_empty(api: Api, op: str, mode: str | None) -> None:
 
 def attach_same_profile(api: Api, op: str, mode: str | None) -> None:
     attach_to(api, ALICE, "P11-0001")
-    envelope = unchanged(api, lambda: api.refused("attach", db_id=1, loyalty_id=PERSONAL, code="P11-0001", **who(ALICE, mode)))
+    envelope = unchanged(
+        api, lambda: api.refused("attach", db_id=1, loyalty_id=PERSONAL, code="P11-0001", **who(ALICE, mode))
+    )
     assert envelope["error"] == 431
     attach_to(api, ALICE, "U12-0001", UNIVERSAL)
     unchanged(api, lambda: api.ok("attach", db_id=1, loyalty_id=UNIVERSAL, code="U12-0001", **who(ALICE, mode)))
 
 
 def attach_profile_unknown(api: Api, op: str, mode: str | None) -> None:
-    stranger = {"profile_id": "ffffffffffffffffffffffff", "email": "nobody@example.com", "phone": "+70000000000",
-                "field_name": "CRM_ID", "field_value": "Z-0000"}
-    envelope = unchanged(api, lambda: api.refused("attach", db_id=1, loyalty_id=PERSONAL, code="NEW-X", **who(stranger, mode)))
+    stranger = {
+        "profile_id": "ffffffffffffffffffffffff",
+        "email": "nobody@example.com",
+        "phone": "+70000000000",
+        "field_name": "CRM_ID",
+        "field_value": "Z-0000",
+    }
+    envelope = unchanged(
+        api, lambda: api.refused("attach", db_id=1, loyalty_id=PERSONAL, code="NEW-X", **who(stranger, mode))
+    )
     assert envelope["error"] == 421
 
 
@@ -258,7 +274,7 @@ def detach_attached(api: Api, op: str, mode: str | None) -> None:
     api.ok("detach", db_id=1, loyalty_id=EXHAUSTED, code="X13-0001", **who(ALICE, mode))
     data = api.info("X13-0001", EXHAUSTED)
     assert data["is_attached"] is False and data["attached"] == "" and "profile_id" not in data
-    assert "attached" not in [i for i in api.export(EXHAUSTED) if i["code"] == "X13-0001"][0]
+    assert "attached" not in next(i for i in api.export(EXHAUSTED) if i["code"] == "X13-0001")
 
 
 def detach_omitted(api: Api, op: str, mode: str | None) -> None:
@@ -269,17 +285,23 @@ def detach_omitted(api: Api, op: str, mode: str | None) -> None:
 def detach_several(api: Api, op: str, mode: str | None) -> None:
     attach_to(api, ALICE, "U12-0002", UNIVERSAL)
     attach_to(api, BOB, "U12-0002", UNIVERSAL)
-    envelope = unchanged(api, lambda: api.refused("detach", db_id=1, loyalty_id=UNIVERSAL, code="U12-0002", **who(ALICE, mode)))
+    envelope = unchanged(
+        api, lambda: api.refused("detach", db_id=1, loyalty_id=UNIVERSAL, code="U12-0002", **who(ALICE, mode))
+    )
     assert envelope["error"] == 434
 
 
 def detach_other(api: Api, op: str, mode: str | None) -> None:
-    envelope = unchanged(api, lambda: api.refused("detach", db_id=1, loyalty_id=EXHAUSTED, code="X13-0001", **who(BOB, mode)))
+    envelope = unchanged(
+        api, lambda: api.refused("detach", db_id=1, loyalty_id=EXHAUSTED, code="X13-0001", **who(BOB, mode))
+    )
     assert envelope["error"] == 435
 
 
 def detach_free(api: Api, op: str, mode: str | None) -> None:
-    envelope = unchanged(api, lambda: api.refused("detach", db_id=1, loyalty_id=PERSONAL, code="P11-0001", **who(BOB, mode)))
+    envelope = unchanged(
+        api, lambda: api.refused("detach", db_id=1, loyalty_id=PERSONAL, code="P11-0001", **who(BOB, mode))
+    )
     assert envelope["error"] == 433
 
 

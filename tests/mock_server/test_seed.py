@@ -71,20 +71,41 @@ def test_a_good_seed_loads(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        (GOOD.replace("kind: universal", "kind: shared"), "seed.yaml: programs[0].kind: must be 'personal' or 'universal'"),
+        (
+            GOOD.replace("kind: universal", "kind: shared"),
+            "seed.yaml: programs[0].kind: must be 'personal' or 'universal'",
+        ),
         (GOOD.replace("  - id: 5\n", "  - idd: 5\n"), "seed.yaml: programs[0].idd: unknown key"),
         (GOOD.replace("- id: 1\n", "- id: one\n"), "seed.yaml: databases[0].id: must be an integer"),
-        (GOOD.replace('profile_id: "p2"', 'profile_id: "p1"'), "seed.yaml: databases[0].profiles[1].profile_id: 'p1' is already used"),
-        (GOOD.replace('{profile_id: "p2"}', '{profile_id: "p2", email: "A@example.com"}'), "databases[0].profiles[1].email"),
+        (
+            GOOD.replace('profile_id: "p2"', 'profile_id: "p1"'),
+            "seed.yaml: databases[0].profiles[1].profile_id: 'p1' is already used",
+        ),
+        (
+            GOOD.replace('{profile_id: "p2"}', '{profile_id: "p2", email: "A@example.com"}'),
+            "databases[0].profiles[1].email",
+        ),
         (GOOD.replace('"+7001"', "+7001"), "seed.yaml: databases[0].profiles[0].phone: must be a non-empty string"),
-        (GOOD.replace("kind: universal", "kind: personal"), "seed.yaml: programs[0].codes[1].attached_to: a personal code"),
-        (GOOD.replace('profile_id: "p2"}]', 'profile_id: "p9"}]'), "seed.yaml: programs[0].codes[1].attached_to[1]: no profile 'p9'"),
+        (
+            GOOD.replace("kind: universal", "kind: personal"),
+            "seed.yaml: programs[0].codes[1].attached_to: a personal code",
+        ),
+        (
+            GOOD.replace('profile_id: "p2"}]', 'profile_id: "p9"}]'),
+            "seed.yaml: programs[0].codes[1].attached_to[1]: no profile 'p9'",
+        ),
         (GOOD.replace('- "C-1"', '- "C-2"'), "seed.yaml: programs[0].codes[1]: code 'C-2' is listed twice"),
         (GOOD.replace("programs:", "programz:"), "seed.yaml: programz: unknown key"),
         ("databases: [\n", "seed.yaml: invalid YAML at line"),
         ("- 1\n", "seed.yaml: must be a mapping"),
-        (GOOD.replace('- "C-1"', '- {code: "C-1", activated: "2024-01-01T00:00:00Z"}'), "programs[0].codes[0].activated: needs attached_to"),
-        (GOOD.replace('- "C-1"', '- {code: "C-1", created: "yesterday"}'), "programs[0].codes[0].created: must be an RFC 3339 time"),
+        (
+            GOOD.replace('- "C-1"', '- {code: "C-1", activated: "2024-01-01T00:00:00Z"}'),
+            "programs[0].codes[0].activated: needs attached_to",
+        ),
+        (
+            GOOD.replace('- "C-1"', '- {code: "C-1", created: "yesterday"}'),
+            "programs[0].codes[0].created: must be an RFC 3339 time",
+        ),
     ],
 )
 def test_a_bad_seed_names_the_file_and_the_key(tmp_path: Path, text: str, expected: str) -> None:

@@ -63,10 +63,16 @@ def japi(make_api: Callable[..., Api]) -> Api:
         (b"<xml>\xff\xfe</xml>", "application/xml", ("XML",)),
         (b"token=test-token&code=P11-0001&loyalty_id=11", "application/x-www-form-urlencoded", ("Content-Type",)),
         (b"anything", "text/plain", ("Content-Type",)),
-        (b"--b\r\nContent-Disposition: form-data\r\n\r\nx\r\n--b--", "multipart/form-data; boundary=b", ("Content-Type",)),
+        (
+            b"--b\r\nContent-Disposition: form-data\r\n\r\nx\r\n--b--",
+            "multipart/form-data; boundary=b",
+            ("Content-Type",),
+        ),
     ],
 )
-def test_unreadable_bodies_get_incorrect_request(japi: Api, body: bytes, content_type: str, words: tuple[str, ...]) -> None:
+def test_unreadable_bodies_get_incorrect_request(
+    japi: Api, body: bytes, content_type: str, words: tuple[str, ...]
+) -> None:
     assert_incorrect(japi.raw("get", body, content_type), *words)
 
 
@@ -107,7 +113,9 @@ def test_update_rejects_a_malformed_expire_date(japi: Api) -> None:
 
 
 def test_attach_rejects_an_unknown_matching_mode(japi: Api) -> None:
-    body = json.dumps({"token": TOKEN, "db_id": 1, "loyalty_id": PERSONAL, "matching": "push_sub", "email": "a@b.c"}).encode()
+    body = json.dumps(
+        {"token": TOKEN, "db_id": 1, "loyalty_id": PERSONAL, "matching": "push_sub", "email": "a@b.c"}
+    ).encode()
     assert_incorrect(japi.raw("attach", body), "matching")
 
 
@@ -123,8 +131,13 @@ def test_body_over_the_limit_is_refused_before_it_is_read(make_api: Callable[...
         def read(self, size: int | None = -1) -> bytes:
             raise AssertionError("the body was read")
 
-    environ = {"REQUEST_METHOD": "POST", "PATH_INFO": BASE + "get", "CONTENT_TYPE": "application/json",
-               "CONTENT_LENGTH": "1025", "wsgi.input": Untouchable()}
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": BASE + "get",
+        "CONTENT_TYPE": "application/json",
+        "CONTENT_LENGTH": "1025",
+        "wsgi.input": Untouchable(),
+    }
     status, _, body = app.respond(environ)
     assert status == "200 OK"
     envelope = json.loads(body)
@@ -138,7 +151,12 @@ def test_default_limit_is_one_mebibyte(japi: Api) -> None:
 
 def test_bad_content_length_is_refused(japi: Api) -> None:
     for raw in ("abc", "-5"):
-        environ = {"REQUEST_METHOD": "POST", "PATH_INFO": BASE + "get", "CONTENT_LENGTH": raw, "wsgi.input": io.BytesIO()}
+        environ = {
+            "REQUEST_METHOD": "POST",
+            "PATH_INFO": BASE + "get",
+            "CONTENT_LENGTH": raw,
+            "wsgi.input": io.BytesIO(),
+        }
         envelope = json.loads(japi.app.respond(environ)[2])
         assert envelope["error"] == 400 and "Content-Length" in envelope["error_text"]
 
@@ -157,7 +175,9 @@ def test_other_methods_get_405_with_allow_post(japi: Api, method: str) -> None:
     assert response.headers["Allow"] == "POST"
 
 
-@pytest.mark.parametrize("path", ["/", "/api/v1.1/promocodes/", "/api/v1.1/promocodes/delete", "/api/v1.1/promocodes/get/x"])
+@pytest.mark.parametrize(
+    "path", ["/", "/api/v1.1/promocodes/", "/api/v1.1/promocodes/delete", "/api/v1.1/promocodes/get/x"]
+)
 def test_unknown_paths_get_404(japi: Api, path: str) -> None:
     response = japi.client.post(path, data=json.dumps(GET))
     assert response.status_code == 404
@@ -175,11 +195,17 @@ def test_xml_responses_have_the_documented_shape(japi: Api) -> None:
     parsed = parse_xml(body, japi.app.spec.operations["get"].response_schema)
     assert parsed["data"]["profile_id"] == ALICE["profile_id"] and parsed["data"]["is_attached"] is True
     null = japi.raw("activate", json.dumps({**GET, "code": "P11-0002", "format": "xml"}).encode()).get_data()
-    assert null == b"<xml><data /><error>433</error><error_text>Promocode is not attached: only an attached code can be activated</error_text></xml>"
+    assert null == (
+        b"<xml><data /><error>433</error>"
+        b"<error_text>Promocode is not attached: only an attached code can be activated</error_text></xml>"
+    )
 
 
 def test_xml_import_response_repeats_data(japi: Api) -> None:
-    body = b"<xml><token>test-token</token><codes>N-1</codes><codes>P11-0001</codes><loyalty_id>11</loyalty_id><format>xml</format></xml>"
+    body = (
+        b"<xml><token>test-token</token><codes>N-1</codes><codes>P11-0001</codes>"
+        b"<loyalty_id>11</loyalty_id><format>xml</format></xml>"
+    )
     out = japi.raw("import", body, "application/xml").get_data()
     assert out.startswith(b"<xml><data><code>N-1</code><error>0</error><error_text /></data>")
     assert b"<data><code>P11-0001</code><error>500</error><error_text>Promocode duplicated</error_text></data>" in out
@@ -194,7 +220,9 @@ def test_a_single_xml_code_is_a_list(japi: Api) -> None:
 
 def test_import_of_100k_codes_works_or_is_refused_cleanly(japi: Api) -> None:
     codes = [f"BULK-{n:06d}" for n in range(100_000)]
-    envelope = envelope_of(japi.raw("import", json.dumps({"token": TOKEN, "codes": codes, "loyalty_id": PERSONAL}).encode()))
+    envelope = envelope_of(
+        japi.raw("import", json.dumps({"token": TOKEN, "codes": codes, "loyalty_id": PERSONAL}).encode())
+    )
     assert envelope["error"] == 400 and "limit" in envelope["error_text"]
     half = len(codes) // 2
     for part in (codes[:half], codes[half:]):

@@ -1,0 +1,202 @@
+"""Each fault breaks its one behaviour observably with the default seed, and is off unless named."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from mock_server.app import create_app
+from mock_server.faults import FAULTS, UnknownFaultError
+from mock_server.seed import Seed
+from tests.mock_server.conftest import ALICE, BOB, CAROL, EXHAUSTED, PERSONAL, TOKEN, UNIVERSAL, Api, who
+
+Detector = Callable[[Api], bool]
+
+
+def _holder(api: Api, code: str, loyalty_id: int = PERSONAL) -> str | None:
+    """The profile holding ``code``, read from the state itself (so get's own faults do not blur it)."""
+    holders = api.app.store.programs[loyalty_id].codes[code].holders
+    return next(iter(holders))[1] if holders else None
+
+
+def restricted_reattach(api: Api) -> bool:
+    api.ok("attach", db_id=1, loyalty_id=PERSONAL, code="P11-0001", **who(BOB))
+    return api.call("attach", db_id=1, loyalty_id=PERSONAL, code="P11-0001", **who(ALICE))["error"] == 0
+
+
+def unknown_code_rejected(api: Api) -> bool:
+    return api.call("attach", db_id=1, loyalty_id=PERSONAL, code="NEW-1", **who(ALICE))["error"] != 0
+
+
+def universal_single_use(api: Api) -> bool:
+    api.ok("attach", db_id=1, loyalty_id=UNIVERSAL, code="U12-0001", **who(BOB))
+    return api.call("attach", db_id=1, loyalty_id=UNIVERSAL, code="U12-0001", **who(ALICE))["error"] != 0
+
+
+def pool_draw_noop(api: Api) -> bool:
+    api.ok("attach", db_id=1, loyalty_id=PERSONAL, **who(ALICE))
+    return all("attached" not in item for item in api.export(PERSONAL))
+
+
+def detach_several_allowed(api: Api) -> bool:
+    api.ok("attach", db_id=1, loyalty_id=UNIVERSAL, code="U12-0001", **who(BOB))
+    if api.call("attach", db_id=1, loyalty_id=UNIVERSAL, code="U12-0001", **who(ALICE))["error"] != 0:
+        return False  # no code attached to several profiles to try it on
+    return api.call("detach", db_id=1, loyalty_id=UNIVERSAL, code="U12-0001", **who(ALICE))["error"] == 0
+
+
+def detach_without_code_ok(api: Api) -> bool:
+    return api.call("detach", db_id=1, loyalty_id=EXHAUSTED, **who(ALICE))["error"] == 0
+
+
+def activate_unattached_ok(api: Api) -> bool:
+    return (
+        api.call("activate", code="P11-0001", loyalty_id=PERSONAL)["error"] == 0
+        and api.info("P11-0001")["is_activated"]
+    )
+
+
+def update_no_options_ok(api: Api) -> bool:
+    return api.call("update", code="X13-0001", loyalty_id=EXHAUSTED)["error"] == 0
+
+
+def import_duplicate_overwrites(api: Api) -> bool:
+    envelope = api.ok("import", codes=["X13-0001"], loyalty_id=EXHAUSTED)
+    return envelope["inserted"] == 1 or api.info("X13-0001", EXHAUSTED)["is_attached"] is False
+
+
+def phone_matching_broken(api: Api) -> bool:
+    api.ok("attach", db_id=1, loyalty_id=PERSONAL, code="P11-0001", **who(CAROL, "phone"))
+    return _holder(api, "P11-0001") != CAROL["profile_id"]
+
+
+def custom_matching_ignores_name(api: Api) -> bool:
+    api.ok("attach", db_id=1, loyalty_id=PERSONAL, code="P11-0001", **who(CAROL, "custom"))
+    return _holder(api, "P11-0001") != CAROL["profile_id"]
+
+
+def default_matching_profile_id(api: Api) -> bool:
+    api.call("attach", db_id=1, loyalty_id=PERSONAL, code="P11-0001", **who(CAROL, None))
+    return _holder(api, "P11-0001") != CAROL["profile_id"]
+
+
+def db_scope_ignored(api: Api) -> bool:
+    api.ok("attach", db_id=1, loyalty_id=PERSONAL, code="P11-0001", **who(BOB, "email"))
+    return list(api.app.store.programs[PERSONAL].codes["P11-0001"].holders) != [(1, BOB["profile_id"])]
+
+
+def xml_request_rejected(api: Api) -> bool:
+    api.wire = "xml"
+    return api.call("get", code="P11-0001", loyalty_id=PERSONAL)["error"] != 0
+
+
+def xml_response_wrong_shape(api: Api) -> bool:
+    body = json.dumps({"token": TOKEN, "code": "P11-0001", "loyalty_id": PERSONAL, "format": "xml"}).encode()
+    out = api.raw("get", body).get_data()
+    return not out.startswith(b"<xml>") or b"<is_attached>false</is_attached>" not in out
+
+
+def format_ignored(api: Api) -> bool:
+    body = json.dumps({"token": TOKEN, "code": "P11-0001", "loyalty_id": PERSONAL, "format": "xml"}).encode()
+    return not api.raw("get", body).headers["Content-Type"].startswith("application/xml")
+
+
+def auth_missing_accepted(api: Api) -> bool:
+    return api.call("get", token=None, code="P11-0001", loyalty_id=PERSONAL)["error"] == 0
+
+
+def auth_any_token(api: Api) -> bool:
+    return api.call("get", token="guess", code="P11-0001", loyalty_id=PERSONAL)["error"] == 0
+
+
+def attach_race(api: Api) -> bool:
+    gate = threading.Barrier(3)
+
+    def one(profile: dict[str, str]) -> int:
+        gate.wait()
+        error: int = Api(api.app).call("attach", db_id=1, loyalty_id=PERSONAL, code="P11-0001", **who(profile))["error"]
+        return error
+
+    with ThreadPoolExecutor(3) as pool:
+        return list(pool.map(one, [ALICE, BOB, CAROL])).count(0) > 1
+
+
+def get_hides_profile(api: Api) -> bool:
+    return "profile_id" not in api.info("X13-0001", EXHAUSTED)
+
+
+def export_omits_activated(api: Api) -> bool:
+    return all("activated" not in item for item in api.export(EXHAUSTED))
+
+
+def activate_wrong_code(api: Api) -> bool:
+    api.ok("attach", db_id=1, loyalty_id=PERSONAL, code="P11-0001", **who(ALICE))
+    api.ok("attach", db_id=1, loyalty_id=PERSONAL, code="P11-0002", **who(BOB))
+    api.ok("activate", code="P11-0002", loyalty_id=PERSONAL)
+    return not api.info("P11-0002")["is_activated"] or api.info("P11-0001")["is_activated"]
+
+
+DETECTORS: dict[str, Detector] = {
+    "restricted-reattach": restricted_reattach,
+    "unknown-code-rejected": unknown_code_rejected,
+    "universal-single-use": universal_single_use,
+    "pool-draw-noop": pool_draw_noop,
+    "detach-several-allowed": detach_several_allowed,
+    "detach-without-code-ok": detach_without_code_ok,
+    "activate-unattached-ok": activate_unattached_ok,
+    "update-no-options-ok": update_no_options_ok,
+    "import-duplicate-overwrites": import_duplicate_overwrites,
+    "phone-matching-broken": phone_matching_broken,
+    "custom-matching-ignores-name": custom_matching_ignores_name,
+    "default-matching-profile-id": default_matching_profile_id,
+    "db-scope-ignored": db_scope_ignored,
+    "xml-request-rejected": xml_request_rejected,
+    "xml-response-wrong-shape": xml_response_wrong_shape,
+    "format-ignored": format_ignored,
+    "auth-missing-accepted": auth_missing_accepted,
+    "auth-any-token": auth_any_token,
+    "attach-race": attach_race,
+    "get-hides-profile": get_hides_profile,
+    "export-omits-activated": export_omits_activated,
+    "activate-wrong-code": activate_wrong_code,
+}
+
+
+def test_every_fault_has_a_detector() -> None:
+    assert sorted(DETECTORS) == sorted(FAULTS)
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_the_fault_is_observable_and_off_by_default(make_api: Callable[..., Api], fault: str) -> None:
+    assert DETECTORS[fault](make_api()) is False, "the healthy mock shows the broken behaviour"
+    assert DETECTORS[fault](make_api(faults=frozenset({fault}))) is True, "the fault changes nothing visible"
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_the_fault_breaks_only_its_own_behaviour(make_api: Callable[..., Api], fault: str) -> None:
+    others = [name for name in DETECTORS if name != fault and name not in _OVERLAPS.get(fault, ())]
+    for name in others:
+        assert DETECTORS[name](make_api(faults=frozenset({fault}))) is False, f"{fault} also breaks {name}"
+
+
+# Faults whose single broken behaviour another detector also sees (same root cause, no second change).
+_OVERLAPS: dict[str, tuple[str, ...]] = {
+    "xml-response-wrong-shape": ("format-ignored",),
+    "format-ignored": ("xml-response-wrong-shape",),
+    "restricted-reattach": ("attach-race",),  # sequential re-attaches succeed too, so the race detector sees >1 success
+}
+
+
+def test_no_fault_is_on_by_default(seed: Seed) -> None:
+    assert create_app(seed, token=TOKEN).faults == frozenset()
+
+
+def test_an_unknown_fault_is_a_clear_error(seed: Seed) -> None:
+    with pytest.raises(
+        UnknownFaultError, match=r"unknown fault\(s\): no-such-fault; known faults: activate-unattached-ok"
+    ):
+        create_app(seed, token=TOKEN, faults=frozenset({"no-such-fault"}))
