@@ -1,0 +1,133 @@
+"""The HTTP server and the ``promo-mock`` command, over real sockets."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from mock_server.serve import RunningServer, start_background
+from tests.mock_server.conftest import BASE
+
+GET = {"token": "mock-token", "code": "P11-0001", "loyalty_id": 11}
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[RunningServer]:
+    with start_background() as running:
+        yield running
+
+
+def exchange(server: RunningServer, raw: bytes) -> bytes:
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as conn:
+        conn.sendall(raw)
+        chunks = []
+        while chunk := conn.recv(65536):
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def test_start_background_serves_the_default_seed(server: RunningServer) -> None:
+    assert server.url == f"http://127.0.0.1:{server.port}"
+    with requests.Session() as session:
+        for _ in range(3):  # keep-alive: one connection, several requests
+            response = session.post(server.url + BASE + "get", json=GET, timeout=5)
+            assert response.status_code == 200 and response.json()["error"] == 0
+    assert requests.post(server.url + BASE + "get", json={**GET, "token": "x"}, timeout=5).json()["error"] == 403
+
+
+def test_stop_releases_the_port() -> None:
+    running = start_background(token="other")
+    port = running.port
+    running.stop()
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind(("127.0.0.1", port))
+
+
+def test_an_oversized_body_is_refused_by_content_length_and_the_connection_closes(server: RunningServer) -> None:
+    head = f"POST {BASE}get HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {5 << 20}\r\n\r\n"
+    answer = exchange(server, head.encode() + b"{")
+    assert answer.startswith(b"HTTP/1.1 200 OK")
+    assert b"Connection: close" in answer and b'"error":400' in answer and b"limit" in answer
+
+
+def test_a_chunked_body_is_read(server: RunningServer) -> None:
+    body = json.dumps(GET).encode()
+    chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
+    head = f"POST {BASE}get HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    answer = exchange(server, head.encode() + chunked)
+    assert b'"error":0' in answer
+
+
+def test_odd_methods_get_405_over_http(server: RunningServer) -> None:
+    answer = exchange(server, f"QUERY {BASE}get HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+    assert answer.startswith(b"HTTP/1.1 405") and b"Allow: POST" in answer
+
+
+def test_garbage_request_lines_do_not_crash_the_server(server: RunningServer) -> None:
+    for raw in (b"\x00\xff\r\n\r\n", b"GET\r\n\r\n", b"POST / HTTP/9.9\r\n\r\n"):
+        exchange(server, raw)
+    assert requests.post(server.url + BASE + "get", json=GET, timeout=5).status_code == 200
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mock_server.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--fault", "nope"), "unknown fault(s): nope"),
+        (("--seed", "/nonexistent/seed.yaml"), "/nonexistent/seed.yaml: cannot read the seed file"),
+        (("--port", "70000"), "--port must be between 0 and 65535"),
+        (("--port", "x"), "invalid int value"),
+        (("--bogus",), "unrecognized arguments"),
+    ],
+)
+def test_bad_arguments_exit_non_zero_with_a_clear_message(args: tuple[str, ...], message: str) -> None:
+    result = run_cli(*args)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_a_bad_seed_file_names_the_key(tmp_path: Path) -> None:
+    seed = tmp_path / "seed.yaml"
+    seed.write_text("databases: []\nprograms: [{id: 1, kind: shared}]\n", encoding="utf-8")
+    result = run_cli("--seed", str(seed))
+    assert result.returncode == 2
+    assert f"{seed}: programs[0].kind: must be 'personal' or 'universal'" in result.stderr
+
+
+def test_port_zero_prints_the_chosen_port_and_serves_the_env_token() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mock_server.cli", "--port", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "ALTCRAFT_TOKEN": "from-env"},
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert line.startswith("listening on http://127.0.0.1:")
+        url = line.split()[2]
+        assert "from-env" not in line
+        assert requests.post(url + BASE + "get", json={**GET, "token": "from-env"}, timeout=5).json()["error"] == 0
+        assert requests.post(url + BASE + "get", json=GET, timeout=5).json()["error"] == 403
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
