@@ -1,0 +1,60 @@
+"""Undo what the run did where the API allows it, and list what it cannot undo."""
+
+from __future__ import annotations
+
+from contract_tests import actions
+from contract_tests.exchange import TransportError
+from contract_tests.suite import Suite
+from contract_tests.world import ContractViolation, Snapshot, get_code, snapshot
+
+
+def clean_up(suite: Suite, baseline: Snapshot) -> None:
+    """Detach codes the run attached and deactivate codes it activated; report imported codes (no delete exists)."""
+    client, target, report = suite.client, suite.target, suite.report
+    client.unlimited = True
+    try:
+        now = snapshot(client, list(baseline))
+    except (ContractViolation, TransportError) as exc:
+        report.uncleaned.append(f"cleanup skipped: export_all failed ({str(exc).splitlines()[0]})")
+        return
+    imported = 0
+    try:
+        for program, codes in now.items():
+            before = baseline[program]
+            for code, entry in codes.items():
+                prior = before.get(code)
+                if prior is None:
+                    imported += 1
+                if entry.activated and not (prior and prior.activated):
+                    done = client.call("update", {"loyalty_id": program, "code": code, "activated": False}).error == 0
+                    (report.cleaned if done else report.uncleaned).append(
+                        f"program {program} code {code!r}: {'deactivated' if done else 'still activated'}"
+                    )
+                if entry.attached and not (prior and prior.attached):
+                    _detach(suite, program, code)
+    finally:
+        client.unlimited = False
+    if imported:
+        report.uncleaned.append(
+            f"{imported} code(s) with the prefix {suite.names.prefix!r} imported into programs "
+            f"{', '.join(map(str, sorted(now)))}: the API has no delete"
+        )
+    if target.exhausted is not None:
+        report.notes.append(f"program {target.exhausted} (exhausted) is never sent a code, so cleanup leaves it alone")
+
+
+def _detach(suite: Suite, program: int, code: str) -> None:
+    client, target, report = suite.client, suite.target, suite.report
+    info = get_code(client, program, code)
+    holder = str((info or {}).get("profile_id") or "")
+    candidates = sorted(target.profiles, key=lambda p: p.profile_id != holder)
+    for profile in candidates:
+        if actions.detach(client, target, program, code, profile):
+            still = get_code(client, program, code)
+            if not (still or {}).get("is_attached"):
+                report.cleaned.append(f"program {program} code {code!r}: detached")
+                return
+    report.uncleaned.append(
+        f"program {program} code {code!r}: still attached "
+        "(a universal code held by several profiles cannot be detached)"
+    )

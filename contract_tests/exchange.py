@@ -1,0 +1,249 @@
+"""The one HTTP layer: encode JSON/XML, send, decode, mask the token, count, rate-limit and budget requests."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from xml.sax.saxutils import escape
+
+import requests
+
+from promo_spec import Spec
+from promo_spec.xml_codec import XmlBodyError, parse_xml, to_xml
+
+MASK = "***"
+JSON_TYPE = "application/json"
+XML_TYPE = "application/xml"
+
+
+class BudgetExhausted(RuntimeError):
+    """The target file's request_budget is used up: the run stops cleanly."""
+
+
+class TransportError(AssertionError):
+    """The server could not be reached or answered with something that is not the API's envelope."""
+
+
+class Masker:
+    """Replace every spelling of the secret (raw, JSON-escaped, XML-escaped) with ``***``."""
+
+    def __init__(self, secrets: list[str] | None = None) -> None:
+        self._secrets: list[str] = []
+        for secret in secrets or []:
+            self.add(secret)
+
+    def add(self, secret: str) -> None:
+        """Mask ``secret`` from now on (empty strings are ignored)."""
+        if not secret:
+            return
+        forms = {secret, json.dumps(secret)[1:-1], escape(secret), json.dumps(secret, ensure_ascii=False)[1:-1]}
+        self._secrets.extend(f for f in forms if f and f not in self._secrets)
+        self._secrets.sort(key=len, reverse=True)
+
+    def __call__(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, MASK)
+        return text
+
+
+def encode(body: Any, body_format: str) -> tuple[bytes, str]:
+    """Serialize a request body as JSON or as the API's ``<xml>`` (non-mappings become the root's text)."""
+    if body_format == "xml":
+        if isinstance(body, dict):
+            return to_xml(body), XML_TYPE
+        return f"<xml>{escape(str(body))}</xml>".encode(), XML_TYPE
+    return json.dumps(body, ensure_ascii=False).encode("utf-8"), JSON_TYPE
+
+
+def sent_body(content: bytes | None, content_type: str, schema: dict[str, Any]) -> Any:
+    """Read back the bytes actually sent, as the server would (JSON parsed, XML through parse_xml)."""
+    raw = content or b""
+    if "xml" in content_type:
+        return parse_xml(raw, schema)
+    return json.loads(raw.decode("utf-8"))
+
+
+@dataclass
+class Exchange:
+    """One request and its answer, with the envelope decoded when possible."""
+
+    operation: str
+    url: str
+    method: str
+    request_headers: dict[str, str]
+    request_body: bytes
+    status: int
+    response_headers: dict[str, str]
+    response_body: bytes
+    envelope: dict[str, Any] | None = None
+    decode_error: str = ""
+    elapsed: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def error(self) -> int | None:
+        """The envelope's ``error``, or None when there is no envelope."""
+        value = (self.envelope or {}).get("error")
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    @property
+    def error_text(self) -> str:
+        """The envelope's ``error_text`` ('' when absent)."""
+        return str((self.envelope or {}).get("error_text", ""))
+
+    @property
+    def data(self) -> Any:
+        """The envelope's ``data``."""
+        return (self.envelope or {}).get("data")
+
+
+def _clip(text: str, limit: int = 2000) -> str:
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text) - limit} more characters)"
+
+
+class Client:
+    """Send API requests to one target; thread-safe counting; one requests.Session per thread."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        spec: Spec,
+        *,
+        timeout: float = 10.0,
+        rate_limit: float | None = None,
+        budget: int | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.spec = spec
+        self.timeout = timeout
+        self.rate_limit = rate_limit
+        self.budget = budget
+        self.mask = Masker([token])
+        self.count = 0
+        self.unlimited = False  # set during cleanup: the budget guards the tests, not the cleanup
+        self._lock = threading.Lock()
+        self._next_slot = 0.0
+        self._local = threading.local()
+
+    def _session(self) -> requests.Session:
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            self._local.session = session
+        return session
+
+    def _admit(self) -> None:
+        with self._lock:
+            if self.budget is not None and self.count >= self.budget and not self.unlimited:
+                raise BudgetExhausted(
+                    f"the request budget of {self.budget} requests (request_budget in the target file) is used up"
+                )
+            self.count += 1
+            wait = 0.0
+            if self.rate_limit:
+                now = time.monotonic()
+                slot = max(now, self._next_slot)
+                self._next_slot = slot + 1.0 / self.rate_limit
+                wait = slot - now
+        if wait > 0:
+            time.sleep(wait)
+
+    def url_of(self, operation: str) -> str:
+        """Return the full URL of operation ``operation``."""
+        return self.base_url + self.spec.operation(operation).path
+
+    def send_raw(
+        self,
+        operation: str,
+        content: bytes,
+        content_type: str,
+        *,
+        method: str = "POST",
+        headers: dict[str, str] | None = None,
+    ) -> Exchange:
+        """Send exact bytes; the answer is not decoded."""
+        self._admit()
+        url = self.url_of(operation)
+        sent_headers = {"Content-Type": content_type, **(headers or {})}
+        started = time.monotonic()
+        try:
+            response = self._session().request(method, url, data=content, headers=sent_headers, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise TransportError(self.mask(f"{method} {url} failed: {type(exc).__name__}: {exc}")) from None
+        return Exchange(
+            operation=operation,
+            url=url,
+            method=method,
+            request_headers=sent_headers,
+            request_body=content,
+            status=response.status_code,
+            response_headers=dict(response.headers),
+            response_body=response.content,
+            elapsed=time.monotonic() - started,
+            extra={"response": response},
+        )
+
+    def call(
+        self,
+        operation: str,
+        body: dict[str, Any],
+        *,
+        body_format: str = "json",
+        token: str | None = "valid",
+    ) -> Exchange:
+        """Send ``body`` with the token (``valid``: the target's; None: none; else that string) and decode the envelope.
+
+        The response format follows ``body['format']`` (default json).
+        """
+        payload = dict(body)
+        if token == "valid":
+            payload["token"] = self.token
+        elif token is not None:
+            payload["token"] = token
+        content, content_type = encode(payload, body_format)
+        exchange = self.send_raw(operation, content, content_type)
+        self.decode(exchange, str(payload.get("format", "json")))
+        return exchange
+
+    def decode(self, exchange: Exchange, response_format: str) -> None:
+        """Decode the envelope as ``response_format`` promises; record why when it cannot."""
+        schema = self.spec.operation(exchange.operation).response_schema
+        ctype = exchange.response_headers.get("Content-Type", exchange.response_headers.get("content-type", ""))
+        want = XML_TYPE if response_format == "xml" else JSON_TYPE
+        if want not in ctype:
+            exchange.decode_error = f"asked for format {response_format}, got Content-Type {ctype!r}"
+            return
+        try:
+            decoded = (
+                parse_xml(exchange.response_body, schema)
+                if response_format == "xml"
+                else json.loads(exchange.response_body.decode("utf-8"))
+            )
+        except (XmlBodyError, ValueError) as exc:
+            exchange.decode_error = f"cannot read the {response_format} body: {exc}"
+            return
+        if not isinstance(decoded, dict):
+            exchange.decode_error = "the body is not an envelope object"
+            return
+        exchange.envelope = decoded
+
+    def describe(self, exchange: Exchange) -> str:
+        """The one request/response formatter: token masked everywhere."""
+        req_headers = "\n".join(f"  {k}: {v}" for k, v in exchange.request_headers.items())
+        resp_headers = "\n".join(
+            f"  {k}: {v}" for k, v in exchange.response_headers.items() if k.lower() in ("content-type", "allow")
+        )
+        text = (
+            f"request: {exchange.method} {exchange.url}\n{req_headers}\n"
+            f"  {_clip(exchange.request_body.decode('utf-8', 'replace'))}\n"
+            f"response: HTTP {exchange.status}\n{resp_headers}\n"
+            f"  {_clip(exchange.response_body.decode('utf-8', 'replace'))}"
+        )
+        if exchange.decode_error:
+            text += f"\n  (not decoded: {exchange.decode_error})"
+        return self.mask(text)

@@ -1,0 +1,67 @@
+"""Hypothesis strategies for the contract suite: plural nouns, keyword-only options."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from hypothesis import strategies as st
+
+MATCHING_MODES = ("profile_id", "email", "phone", "custom")
+
+# Characters both JSON and XML 1.0 carry unchanged: no control characters (XML would drop
+# or normalise them), no surrogates, no U+FFFE/U+FFFF (not XML characters).
+_code_characters = st.characters(
+    blacklist_categories=("Cc", "Cs"),  # type: ignore[arg-type]
+    blacklist_characters="\ufffe\uffff",
+)
+_plain_characters = st.sampled_from("ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz0123456789-_")
+
+
+def promo_code_suffixes(*, max_size: int = 24) -> st.SearchStrategy[str]:
+    """Code bodies in any Unicode the API can carry, in various lengths and cases, without outer whitespace."""
+    plain = st.text(_plain_characters, min_size=1, max_size=max_size)
+    unicode = st.text(_code_characters, min_size=1, max_size=max_size)
+    cased = st.one_of(plain, unicode).flatmap(lambda s: st.sampled_from([s, s.upper(), s.lower()]))
+    return cased.map(str.strip).filter(bool)
+
+
+class CodeNames:
+    """Per-run code prefix plus a counter, so every drawn code is new on the server."""
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        self._counter = itertools.count(1)
+
+    def next_prefix(self) -> str:
+        """A prefix no earlier code of this run has."""
+        return f"{self.prefix}{next(self._counter):05d}-"
+
+
+def promo_codes(*, prefix: str | Callable[[], str], max_size: int = 24) -> st.SearchStrategy[str]:
+    """Codes that start with ``prefix`` (a string, or a callable giving a fresh one per code)."""
+    if callable(prefix):
+        make = prefix
+        return st.builds(lambda suffix: make() + suffix, promo_code_suffixes(max_size=max_size))
+    fixed = prefix
+    return promo_code_suffixes(max_size=max_size).map(lambda suffix: fixed + suffix)
+
+
+def matching_modes(*, with_default: bool = False) -> st.SearchStrategy[str]:
+    """The matching modes of attach and detach (``default`` = the key left out)."""
+    return st.sampled_from((*MATCHING_MODES, "default") if with_default else MATCHING_MODES)
+
+
+def expire_dates() -> st.SearchStrategy[str]:
+    """RFC 3339 UTC timestamps with second precision, the form the docs show."""
+    return st.datetimes(min_value=datetime(2001, 1, 1), max_value=datetime(2099, 12, 31)).map(
+        lambda d: d.replace(tzinfo=UTC, microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    )
+
+
+def response_format_fields(*, response_format: str) -> st.SearchStrategy[dict[str, str]]:
+    """The ``format`` field for a response format: json may be implicit (the default) or explicit."""
+    if response_format == "xml":
+        return st.just({"format": "xml"})
+    return st.sampled_from([{}, {"format": "json"}])
