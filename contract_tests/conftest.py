@@ -16,6 +16,7 @@ import hypothesis
 import pytest
 from hypothesis import HealthCheck, settings
 
+from contract_tests.budgets import ACTIVE, PROFILES
 from contract_tests.cleanup import clean_up
 from contract_tests.exchange import BudgetExhausted, Client, Masker
 from contract_tests.report import Report
@@ -28,18 +29,15 @@ from promo_spec import load_spec
 HERE = Path(__file__).parent
 MOCK_TARGET = HERE / "targets" / "mock.yaml"
 MODULE_ORDER = ("test_concurrency", "test_rules", "test_state_machine", "test_schemathesis")
-PROFILES = {
-    "default": {"max_examples": 2, "stateful_step_count": 8},
-    "thorough": {"max_examples": 25, "stateful_step_count": 25},
-}
-for _name, _values in PROFILES.items():
+for _name in PROFILES:
     settings.register_profile(
         f"contract-{_name}",
         database=None,
         deadline=None,
         print_blob=False,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large],
-        **_values,  # type: ignore[arg-type]
+        max_examples=PROFILES[_name]["rules"],
+        stateful_step_count=PROFILES[_name]["steps"],
     )
 
 
@@ -67,6 +65,7 @@ def pytest_configure(config: pytest.Config) -> None:
         ) from None
     profile = config.getoption("--profile")
     settings.load_profile(f"contract-{profile}")
+    ACTIVE["profile"] = profile
     seed = config.getoption("hypothesis_seed", None)
     if seed is None:
         seed = str(random.SystemRandom().randrange(10**9))

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import secrets
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
 from hypothesis import strategies as st
 
 from contract_tests import actions
-from contract_tests.strategies import expire_dates, promo_codes, response_format_fields
+from contract_tests.strategies import CODE_FLAVOURS, expire_dates, promo_codes
 from contract_tests.suite import Suite
 from contract_tests.target import Profile
 from contract_tests.validity import clear_violations
@@ -89,7 +90,13 @@ def _default_code_state(rule: Rule) -> str:
     return "attached_to_profile"
 
 
-def _kind(rule: Rule, code_state: str, data: st.DataObject) -> str:
+def _choice(data: st.DataObject, options: list[Any], salt: int, label: str) -> Any:
+    """Draw from ``options`` rotated by ``salt``: Hypothesis' first (simplest) example differs per case."""
+    shift = salt % len(options)
+    return data.draw(st.sampled_from(options[shift:] + options[:shift]), label=label)
+
+
+def _kind(rule: Rule, code_state: str, data: st.DataObject, salt: int) -> str:
     if rule.given_value("pool") == "empty":
         return "exhausted"
     program = rule.given_value("program")
@@ -97,7 +104,7 @@ def _kind(rule: Rule, code_state: str, data: st.DataObject) -> str:
         return "universal"
     if program in ("personal", "universal"):
         return str(program)
-    return data.draw(st.sampled_from(["personal", "universal"]), label="program")
+    return str(_choice(data, ["personal", "universal"], salt, "program"))
 
 
 def _unknown_profile(suite: Suite, base: Profile) -> Profile:
@@ -114,12 +121,16 @@ def _unknown_profile(suite: Suite, base: Profile) -> Profile:
 def arrange(suite: Suite, case: RuleCase, data: st.DataObject) -> Scenario:
     """Set up the rule's ``given`` state with requests and build the request under test."""
     rule, target, client = case.rule, suite.target, suite.client
+    salt = zlib.crc32(f"{suite.report.seed}:{case.id}".encode())  # varies per run, fixed by --hypothesis-seed
     code_state = _default_code_state(rule)
-    kind = _kind(rule, code_state, data)
+    kind = _kind(rule, code_state, data, salt)
     program = target.program(kind)
-    order = data.draw(st.permutations(range(len(target.profiles))), label="profiles")
+    count = len(target.profiles)
+    rotated = [(i + salt // 7) % count for i in range(count)]
+    order = data.draw(st.permutations(rotated), label="profiles")
     matched, other = target.profiles[order[0]], target.profiles[order[1]]
-    fresh = promo_codes(prefix=suite.names.next_prefix)
+    flavour = _choice(data, list(CODE_FLAVOURS), salt // 17, "code flavour")
+    fresh = promo_codes(prefix=suite.names.next_prefix, flavour=flavour)
     code = None if code_state in ("omitted", "new", "duplicate") else data.draw(fresh, label="code")
     scenario = Scenario(kind, program, matched, other, code, code_state, {"loyalty_id": program})
 
@@ -145,7 +156,7 @@ def arrange(suite: Suite, case: RuleCase, data: st.DataObject) -> Scenario:
         if rule.given_value("codes") == "duplicate":
             dup = data.draw(fresh, label="duplicate")
             actions.import_codes(client, program, [dup])
-            if data.draw(st.booleans(), label="duplicate attached"):
+            if _choice(data, [False, True], salt // 5, "duplicate attached"):
                 actions.attach(client, target, program, dup, matched)
             scenario.duplicates = [dup]
             scenario.new_codes = scenario.new_codes[: data.draw(st.integers(0, 2), label="new count")]
@@ -162,7 +173,7 @@ def arrange(suite: Suite, case: RuleCase, data: st.DataObject) -> Scenario:
         mode = case.mode or "profile_id"
         body["db_id"] = target.db_id
         who = _unknown_profile(suite, matched) if rule.given_value("profile") == "unknown" else matched
-        if data.draw(st.booleans(), label="decoy identifiers"):
+        if _choice(data, [False, True], salt // 3, "decoy identifiers"):
             # the other profile's identifiers for every other mode: the server must match by `matching` only
             for other_mode in MODES:
                 if other_mode != mode and not (mode == "default" and other_mode == "email"):
@@ -173,19 +184,22 @@ def arrange(suite: Suite, case: RuleCase, data: st.DataObject) -> Scenario:
         if rule.given_value("request") == "matching_fields_missing":
             missing = list(who.identifiers(mode))
             if mode == "custom":
-                missing = data.draw(st.sampled_from([missing, missing[:1], missing[1:]]), label="missing")
+                missing = _choice(data, [missing, missing[:1], missing[1:]], salt // 11, "missing")
             for key in missing:
                 body.pop(key, None)
-    body.update(data.draw(response_format_fields(response_format=case.response_format), label="format"))
+    if case.response_format == "xml":
+        body["format"] = "xml"
+    elif _choice(data, [False, True], salt // 13, "explicit json"):
+        body["format"] = "json"
 
     token = rule.given_value("token")
     scenario.token = "valid" if token == "valid" else None if token == "missing" else f"wrong-{secrets.token_hex(8)}"
     if rule.given_value("request") == "invalid":
-        _break(suite, case, scenario, data)
+        _break(suite, case, scenario, data, salt)
     return scenario
 
 
-def _break(suite: Suite, case: RuleCase, scenario: Scenario, data: st.DataObject) -> None:
+def _break(suite: Suite, case: RuleCase, scenario: Scenario, data: st.DataObject, salt: int) -> None:
     """Make the body clearly invalid in a way that survives the request format."""
     op = case.rule.operation
     required = [k for k in suite.spec.operation(op).request_schema.get("required", []) if k != "token"]
@@ -196,7 +210,7 @@ def _break(suite: Suite, case: RuleCase, scenario: Scenario, data: st.DataObject
         choices.append("missing:options")
     if case.response_format == "json":
         choices.append("enum:format")
-    choice = data.draw(st.sampled_from(choices), label="violation")
+    choice = _choice(data, choices, salt, "violation")
     body = scenario.body
     kind, _, name = choice.partition(":")
     if kind == "missing" and name == "options":

@@ -16,15 +16,35 @@ _code_characters = st.characters(
     blacklist_categories=("Cc", "Cs"),  # type: ignore[arg-type]
     blacklist_characters="\ufffe\uffff",
 )
+_non_ascii = st.characters(
+    min_codepoint=0x100,
+    blacklist_categories=("Cc", "Cs", "Zs", "Zl", "Zp"),  # type: ignore[arg-type]
+    blacklist_characters="\ufffe\uffff",
+)
+_astral = st.characters(min_codepoint=0x10000, blacklist_categories=("Cs", "Co"))  # type: ignore[arg-type]
 _plain_characters = st.sampled_from("ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz0123456789-_")
 
 
-def promo_code_suffixes(*, max_size: int = 24) -> st.SearchStrategy[str]:
-    """Code bodies in any Unicode the API can carry, in various lengths and cases, without outer whitespace."""
-    plain = st.text(_plain_characters, min_size=1, max_size=max_size)
-    unicode = st.text(_code_characters, min_size=1, max_size=max_size)
-    cased = st.one_of(plain, unicode).flatmap(lambda s: st.sampled_from([s, s.upper(), s.lower()]))
+def promo_code_suffixes(*, max_size: int = 24, flavour: str | None = None) -> st.SearchStrategy[str]:
+    """Code bodies in any Unicode the API can carry, in various lengths and cases, without outer whitespace.
+
+    ``flavour`` (one of ``CODE_FLAVOURS``) narrows the kind; None mixes them all.
+    """
+    flavours = {
+        "plain": st.text(_plain_characters, min_size=1, max_size=max_size),
+        "unicode": st.text(_code_characters, min_size=1, max_size=max_size),
+        "non-ascii": st.text(_non_ascii, min_size=1, max_size=max_size),
+        "astral": st.text(_astral, min_size=1, max_size=max_size),
+        "long": st.text(_plain_characters, min_size=40, max_size=80),
+        "markup": st.tuples(st.sampled_from(_MARKUP), st.text(_code_characters, max_size=8)).map("".join),
+    }
+    chosen = st.one_of(*flavours.values()) if flavour is None else flavours[flavour]
+    cased = chosen.flatmap(lambda s: st.sampled_from([s, s.upper(), s.lower()]))
     return cased.map(str.strip).filter(bool)
+
+
+CODE_FLAVOURS = ("plain", "unicode", "non-ascii", "astral", "long", "markup")
+_MARKUP = ("<a&b>", "'\"quoted\"'", "ŁódŹ-Ça", "Код-мир", "代码🎟", "a]]>b", "&amp;")
 
 
 class CodeNames:
@@ -39,13 +59,16 @@ class CodeNames:
         return f"{self.prefix}{next(self._counter):05d}-"
 
 
-def promo_codes(*, prefix: str | Callable[[], str], max_size: int = 24) -> st.SearchStrategy[str]:
+def promo_codes(
+    *, prefix: str | Callable[[], str], max_size: int = 24, flavour: str | None = None
+) -> st.SearchStrategy[str]:
     """Codes that start with ``prefix`` (a string, or a callable giving a fresh one per code)."""
+    suffixes = promo_code_suffixes(max_size=max_size, flavour=flavour)
     if callable(prefix):
         make = prefix
-        return st.builds(lambda suffix: make() + suffix, promo_code_suffixes(max_size=max_size))
+        return st.builds(lambda suffix: make() + suffix, suffixes)
     fixed = prefix
-    return promo_code_suffixes(max_size=max_size).map(lambda suffix: fixed + suffix)
+    return suffixes.map(lambda suffix: fixed + suffix)
 
 
 def matching_modes(*, with_default: bool = False) -> st.SearchStrategy[str]:
