@@ -67,6 +67,7 @@ class MockApp:
         self.faults = check_faults(faults)
         self._token = token.encode("utf-8")
         self.max_body = max_body
+        self.blocking = "attach-race" in self.faults  # sleeps in a request: the server must run requests in threads
         self.spec = spec or default_spec()
         self.routes = {op.path: op.id for op in self.spec.operations.values()}
         self.schemas = {op.id: op.request_schema for op in self.spec.operations.values()}

@@ -11,7 +11,7 @@ from mock_server import DEFAULT_TOKEN, TOKEN_ENV
 from mock_server.app import create_app
 from mock_server.faults import FAULTS, UnknownFaultError, check_faults
 from mock_server.seed import SeedError, load_seed
-from mock_server.serve import MockHTTPServer
+from mock_server.serve import serve_forever
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -48,22 +48,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"promo-mock: {exc}", file=sys.stderr)
         return 2
     token = os.environ.get(TOKEN_ENV) or DEFAULT_TOKEN
+    app = create_app(seed, token=token, faults=faults)
+    source = "default seed" if args.seed is None else args.seed
+    extra = f", faults: {', '.join(sorted(faults))}" if faults else ""
     try:
-        server = MockHTTPServer(
-            (args.host, args.port), create_app(seed, token=token, faults=faults), verbose=args.verbose
+        serve_forever(
+            app,
+            args.host,
+            args.port,
+            verbose=args.verbose,
+            announce=lambda line: print(f"{line} ({source}{extra})", flush=True),
         )
     except OSError as exc:
         print(f"promo-mock: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
         return 1
-    source = "default seed" if args.seed is None else args.seed
-    extra = f", faults: {', '.join(sorted(faults))}" if faults else ""
-    print(f"listening on http://{args.host}:{server.port} ({source}{extra})", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
     return 0
 
 

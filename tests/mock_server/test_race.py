@@ -12,7 +12,7 @@ import requests
 
 from mock_server.app import MockApp, create_app
 from mock_server.seed import Seed, parse_seed
-from mock_server.serve import MockHTTPServer, RunningServer
+from mock_server.serve import RunningServer
 from tests.mock_server.conftest import BASE, TOKEN, Api
 
 THREADS = 16
@@ -97,7 +97,7 @@ def test_concurrent_pool_draws_hand_out_distinct_codes() -> None:
 
 def test_the_race_over_http(seed: Seed) -> None:
     app = create_app(crowd_seed(), token=TOKEN)
-    with RunningServer(MockHTTPServer(("127.0.0.1", 0), app), app) as server:
+    with RunningServer(app) as server:
         sessions = [requests.Session() for _ in range(THREADS)]
         for n in range(10):
             code = f"H-{n}"
