@@ -86,9 +86,9 @@ class _Connection(asyncio.Protocol):
 
     def _next(self) -> _Request | None:
         if self.head is None:
-            end = self.buffer.find(b"\r\n\r\n")
+            end = self.buffer.find(b"\r\n\r\n", 0, MAX_HEAD + 4)
             if end < 0:
-                if len(self.buffer) > MAX_HEAD:
+                if len(self.buffer) >= MAX_HEAD:
                     self._fail("431 Request Header Fields Too Large")
                 return None
             try:

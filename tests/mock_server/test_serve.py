@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -131,3 +132,63 @@ def test_port_zero_prints_the_chosen_port_and_serves_the_env_token() -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_pipelined_requests_are_answered_in_order(server: RunningServer) -> None:
+    one = json.dumps(GET).encode()
+    two = json.dumps({**GET, "code": "NOPE"}).encode()
+    head = "POST {} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{}\r\n"
+    raw = head.format(BASE + "get", len(one), "").encode() + one
+    raw += head.format(BASE + "get", len(two), "Connection: close\r\n").encode() + two
+    answer = exchange(server, raw)
+    assert answer.count(b"HTTP/1.1 200 OK") == 2
+    assert answer.index(b'"error":0') < answer.index(b'"error":430')
+
+
+def test_a_body_arriving_in_pieces_is_waited_for(server: RunningServer) -> None:
+    body = json.dumps(GET).encode()
+    head = f"POST {BASE}get HTTP/1.1\r\nContent-Length: {len(body)}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n"  # noqa: E501
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as conn:
+        conn.sendall(head.encode())
+        assert conn.recv(100) == b"HTTP/1.1 100 Continue\r\n\r\n"
+        for n in range(0, len(body), 7):
+            conn.sendall(body[n : n + 7])
+        answer = b"".join(iter(lambda: conn.recv(65536), b""))
+    assert b'"error":0' in answer
+
+
+@pytest.mark.parametrize(
+    ("raw", "status"),
+    [
+        (b"POST / HTTP/1.1\r\nX: " + b"a" * 70_000 + b"\r\n\r\n", b"431"),
+        (b"POST /api/v1.1/promocodes/get HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", b"200"),
+        (b"POST /api/v1.1/promocodes/get HTTP/1.1\r\nContent-Length: nope\r\n\r\n", b"200"),
+        (b"POST /api/v1.1/promocodes/get HTTP/1.1\r\nbroken header line\r\n\r\n", b"400"),
+        (b"POST /api/v1.1/promocodes/get HTTP/1.0\r\nContent-Length: 2\r\n\r\n{}", b"200"),
+    ],
+)
+def test_broken_framing_gets_an_answer_and_a_closed_connection(
+    server: RunningServer, raw: bytes, status: bytes
+) -> None:
+    answer = exchange(server, raw)  # returns only once the server closed the connection
+    assert answer.startswith(b"HTTP/1.1 " + status), answer[:100]
+
+
+def test_the_race_fault_really_races_over_http() -> None:
+    with start_background(faults=frozenset({"attach-race"})) as running:
+        url = running.url + BASE + "attach"
+        profiles = ["65a1f0c2e4b0a1b2c3d4e5f1", "65a1f0c2e4b0a1b2c3d4e5f2", "65a1f0c2e4b0a1b2c3d4e5f3"]
+        bodies = [
+            {
+                "token": "mock-token",
+                "db_id": 1,
+                "loyalty_id": 11,
+                "code": "P11-0001",
+                "matching": "profile_id",
+                "profile_id": p,
+            }
+            for p in profiles
+        ]
+        with ThreadPoolExecutor(3) as pool:
+            errors = list(pool.map(lambda b: requests.post(url, json=b, timeout=10).json()["error"], bodies))
+    assert errors.count(0) > 1
