@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 TARGET ?=
 PROFILE ?= default
 
-.PHONY: setup contract test lint typecheck unit gen check-generated bench clean
+.PHONY: setup contract test lint typecheck unit gen check-generated bench bench-mock clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,8 +39,12 @@ gen: $(STAMP)
 check-generated: $(STAMP)
 	$(VENV)/bin/promo-gen check
 
-bench: $(STAMP)
-	@echo "benchmarks: see bench/ (added with the mock server and generator)"; exit 1
+bench: $(STAMP) bench-mock
+
+## Mock server: req/s side by side with Prism (wrk), attach latency at 1k vs 1M codes.
+bench-mock: $(STAMP)
+	$(PY) bench/mock/throughput.py
+	$(PY) bench/mock/attach_scale.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache reports
