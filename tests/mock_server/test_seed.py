@@ -123,3 +123,14 @@ def test_a_missing_or_binary_seed_is_a_clear_error(tmp_path: Path) -> None:
     binary.write_bytes(b"\xff\xfe\x00garbage")
     with pytest.raises(SeedError, match="not UTF-8"):
         load_seed(binary)
+
+
+def test_the_readme_lists_every_own_choice_and_fault() -> None:
+    from mock_server.errors import OWN_CHOICES
+    from mock_server.faults import FAULTS
+
+    readme = (Path(__file__).resolve().parents[2] / "mock_server" / "README.md").read_text(encoding="utf-8")
+    for _, failure in OWN_CHOICES:
+        assert f'{failure.code} "{failure.text}' in readme, failure
+    for name in FAULTS:
+        assert f"| `{name}` |" in readme, name

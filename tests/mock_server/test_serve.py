@@ -147,7 +147,9 @@ def test_pipelined_requests_are_answered_in_order(server: RunningServer) -> None
 
 def test_a_body_arriving_in_pieces_is_waited_for(server: RunningServer) -> None:
     body = json.dumps(GET).encode()
-    head = f"POST {BASE}get HTTP/1.1\r\nContent-Length: {len(body)}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n"  # noqa: E501
+    head = (
+        f"POST {BASE}get HTTP/1.1\r\nContent-Length: {len(body)}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n"
+    )
     with socket.create_connection(("127.0.0.1", server.port), timeout=5) as conn:
         conn.sendall(head.encode())
         assert conn.recv(100) == b"HTTP/1.1 100 Continue\r\n\r\n"
