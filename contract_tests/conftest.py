@@ -169,6 +169,16 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report.sections = [(title, mask(content)) for title, content in report.sections]
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_exception_interact(node: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport) -> None:
+    # other plugins (Schemathesis) rewrite longrepr here: mask again, last
+    if report.longrepr is not None:
+        text = str(report.longrepr)
+        if report.when == "call" and "reproduce (same seed" not in text and isinstance(node, pytest.Item):
+            text += f"\n\nreproduce (same seed, token from the environment): {_reproduce(node)}"
+        report.longrepr = node.config.stash[MASK_KEY](text)
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
     the_suite = config.stash.get(SUITE_KEY, None)

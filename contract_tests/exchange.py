@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -49,11 +50,23 @@ class Masker:
         return text
 
 
+_XML_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+
+
+def _xml_ready(value: Any) -> Any:
+    """Drop keys that cannot be XML element names (generated extras); they have no XML form."""
+    if isinstance(value, dict):
+        return {k: _xml_ready(v) for k, v in value.items() if isinstance(k, str) and _XML_NAME.match(k)}
+    if isinstance(value, list):
+        return [_xml_ready(v) for v in value]
+    return value
+
+
 def encode(body: Any, body_format: str) -> tuple[bytes, str]:
     """Serialize a request body as JSON or as the API's ``<xml>`` (non-mappings become the root's text)."""
     if body_format == "xml":
         if isinstance(body, dict):
-            return to_xml(body), XML_TYPE
+            return to_xml(_xml_ready(body)), XML_TYPE
         return f"<xml>{escape(str(body))}</xml>".encode(), XML_TYPE
     return json.dumps(body, ensure_ascii=False).encode("utf-8"), JSON_TYPE
 

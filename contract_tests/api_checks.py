@@ -1,0 +1,157 @@
+"""Schemathesis wiring: the XML response deserializer, the envelope check, and data pinned to the target."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from typing import Any
+
+import schemathesis
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+    unsupported_method,
+)
+
+from contract_tests.exchange import encode, sent_body
+from contract_tests.suite import Suite
+from contract_tests.validity import clear_violations, fully_valid
+from promo_spec import Spec
+from promo_spec.xml_codec import XmlBodyError, parse_xml
+
+CURRENT: list[Suite] = []  # the session's suite, set by the test before any check runs
+
+
+def _op_id(spec: Spec, path: str) -> str:
+    for op in spec.operations.values():
+        if op.path == path:
+            return op.id
+    raise KeyError(f"no operation has the path {path}")
+
+
+def checks_for(suite: Suite) -> list[Any]:
+    """The built-in checks that fit this API, plus the envelope check; unsupported methods only on loopback."""
+    chosen = [
+        not_a_server_error,
+        status_code_conformance,
+        content_type_conformance,
+        response_headers_conformance,
+        response_schema_conformance,
+        envelope_matches_input,
+    ]
+    if suite.target.loopback:
+        chosen.append(unsupported_method)
+    return chosen
+
+
+@schemathesis.deserializer("application/xml")
+def deserialize_xml(ctx: schemathesis.DeserializationContext, response: schemathesis.Response) -> Any:
+    """Read an XML answer into the JSON shape with the operation's response schema, so it is schema-checked."""
+    spec = CURRENT[0].spec
+    schema = spec.operation(_op_id(spec, ctx.operation.path)).response_schema
+    return parse_xml(response.content, schema)
+
+
+@schemathesis.check
+def envelope_matches_input(ctx: schemathesis.CheckContext, response: schemathesis.Response, case: Any) -> None:
+    """Invalid input (judged from the bytes sent) gets error != 0; unconditional successes get error 0."""
+    request = response.request
+    if (request.method or "").upper() != "POST":
+        return
+    suite = CURRENT[0]
+    op = _op_id(suite.spec, case.operation.path)
+    content_type = str(request.headers.get("Content-Type", ""))
+    raw = request.body if isinstance(request.body, bytes) else str(request.body or "").encode()
+    try:
+        sent: Any = sent_body(raw, content_type, suite.spec.operation(op).request_schema)
+    except (XmlBodyError, ValueError, UnicodeDecodeError):
+        sent = None  # unreadable bytes: clearly invalid
+    envelope = _envelope(response, suite, op)
+    if envelope is None:
+        return  # the schema and content-type checks report a body that is not an envelope
+    error = envelope.get("error")
+    validator = suite.spec.request_validators[op]
+    invalid = sent is None or bool(clear_violations(validator, sent))
+    if invalid and error == 0:
+        why = "unreadable body" if sent is None else "; ".join(clear_violations(validator, sent)[:3])
+        raise AssertionError(f"request.invalid ({op}): a request that breaks the schema got error 0 ({why})")
+    if (
+        invalid
+        or not isinstance(sent, dict)
+        or not fully_valid(validator, sent)
+        or sent.get("token") != suite.target.token
+    ):
+        return
+    unconditional = op == "import" or (op == "export_all" and sent.get("loyalty_id") in suite.target.programs)
+    if unconditional and error != 0:
+        raise AssertionError(
+            f"{op}: a valid request that always succeeds got error {error} {envelope.get('error_text')!r}"
+        )
+
+
+def _envelope(response: schemathesis.Response, suite: Suite, op: str) -> dict[str, Any] | None:
+    content_type = str(
+        response.headers.get("content-type", [""])[0]
+        if isinstance(response.headers.get("content-type"), list)
+        else response.headers.get("content-type", "")
+    )
+    try:
+        if "xml" in content_type:
+            found: Any = parse_xml(response.content, suite.spec.operation(op).response_schema)
+        else:
+            found = json.loads(response.content.decode("utf-8"))
+    except (XmlBodyError, ValueError, UnicodeDecodeError):
+        return None
+    return found if isinstance(found, dict) else None
+
+
+def pin(body: Any, suite: Suite, salt: str, *, op: str, media: str = "json") -> Any:
+    """Pin generated fields to the target (token, db_id, programs, profiles) and prefix codes with the run's prefix.
+
+    A field is pinned only when the value the server will read already has the schema's type, so negative
+    cases stay negative; an empty token stays empty. XML carries no types, so an XML body is pinned as the
+    server reads it back (``parse_xml``). The exhausted program is never chosen, so it is never sent a code.
+    """
+    if not isinstance(body, dict):
+        return body
+    if media == "xml":
+        try:
+            body = parse_xml(encode(body, "xml")[0], suite.spec.operation(op).request_schema)
+        except XmlBodyError:
+            return body
+    target = suite.target
+    pick = zlib.crc32(salt.encode())
+    profile = target.profiles[pick % len(target.profiles)]
+    pinned = dict(body)
+    if isinstance(pinned.get("token"), str) and pinned["token"]:
+        pinned["token"] = target.token
+    if _is_int(pinned.get("loyalty_id")):
+        pinned["loyalty_id"] = target.personal if pick % 2 else target.universal
+    if _is_int(pinned.get("db_id")):
+        pinned["db_id"] = target.db_id
+    if isinstance(pinned.get("code"), str):
+        pinned["code"] = _code(suite, pinned["code"])
+    if isinstance(pinned.get("codes"), list):
+        pinned["codes"] = [_code(suite, c) if isinstance(c, str) else c for c in pinned["codes"]]
+    for key in ("profile_id", "email", "phone", "field_name", "field_value"):
+        if isinstance(pinned.get(key), str):
+            pinned[key] = getattr(profile, key)
+    return pinned
+
+
+def _code(suite: Suite, generated: str) -> str:
+    """The run's prefix plus the generated text, keeping what JSON and XML both carry unchanged (no controls)."""
+    kept = "".join(ch for ch in generated if _xml_char(ch)).strip()
+    return suite.names.next_prefix() + kept
+
+
+def _xml_char(ch: str) -> bool:
+    point = ord(ch)
+    return 0x20 <= point <= 0xD7FF or 0xE000 <= point <= 0xFFFD or point >= 0x10000
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)

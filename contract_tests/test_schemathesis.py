@@ -1,0 +1,44 @@
+"""Schemathesis over every operation: JSON and XML bodies, positive and negative data, pinned to the target."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import schemathesis
+from hypothesis import settings
+
+from contract_tests import api_checks
+from contract_tests.budgets import budget
+from contract_tests.exchange import encode
+from contract_tests.suite import Suite
+from contract_tests.world import ContractViolation
+from promo_spec import default_spec_path
+
+SCHEMA = schemathesis.openapi.from_path(default_spec_path())
+
+
+@SCHEMA.parametrize()
+@settings(max_examples=budget("api"))
+def test_api(case: Any, suite: Suite) -> None:
+    """Each generated request gets a conforming answer, and the envelope's error fits the input's validity."""
+    api_checks.CURRENT[:] = [suite]
+    method = str(case.method).upper()
+    if method != "POST" and not suite.target.loopback:
+        return  # no undeclared HTTP methods against a server that is not on this machine
+    op = api_checks._op_id(suite.spec, case.operation.path)
+    body = case.body if isinstance(case.body, dict | list | str | int | float | bool) or case.body is None else {}
+    media = "xml" if "xml" in str(case.media_type or "") else "json"
+    body = api_checks.pin(body, suite, f"{suite.report.seed}:{op}:{suite.client.count}", op=op, media=media)
+    content, content_type = encode(body, media)
+    exchange = suite.client.send_raw(op, content, content_type, method=method)
+    try:
+        case.validate_response(exchange.extra["response"], checks=api_checks.checks_for(suite))
+    except (Exception, BaseExceptionGroup) as exc:  # Schemathesis' FailureGroup or a check's AssertionError
+        failures = getattr(exc, "exceptions", [exc])
+        lines = [f"{getattr(f, 'title', type(f).__name__)}: {getattr(f, 'message', str(f))}" for f in failures]
+        raise ContractViolation(
+            f"{op} ({method}, {content_type}): {lines[0].splitlines()[0]}\n"
+            + "\n".join(lines)
+            + "\n"
+            + suite.client.describe(exchange)
+        ) from None
