@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 TARGET ?=
 PROFILE ?= default
 
-.PHONY: setup contract test lint typecheck unit gen check-generated bench bench-mock clean
+.PHONY: setup contract power test lint typecheck unit gen check-generated bench bench-mock clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,8 +18,11 @@ setup: $(STAMP)
 
 ## The main job: the contract suite, against the embedded mock unless TARGET=FILE names a target file.
 contract: $(STAMP)
-	@test -d contract_tests || { echo "contract suite not built yet (issue 5): nothing was run"; exit 1; }
-	$(PY) -m pytest contract_tests $(if $(TARGET),--target $(TARGET)) --profile $(PROFILE) -o testpaths=contract_tests
+	$(PY) -m pytest contract_tests $(if $(TARGET),--target $(TARGET)) --profile $(PROFILE) -o testpaths=contract_tests --junitxml=reports/contract-junit.xml
+
+## The suite's power: run it against every faulty variant of the mock; prints fault -> detecting test.
+power: $(STAMP)
+	$(PY) -m contract_tests.power
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
@@ -31,7 +34,7 @@ unit: $(STAMP)
 	$(PY) -m pytest tests
 
 ## Every test: lint, types, unit tests, generated-file drift, and the contract suite against the mock.
-test: $(STAMP) lint typecheck unit
+test: $(STAMP) lint typecheck unit contract
 
 gen: $(STAMP)
 	$(VENV)/bin/promo-gen generate
