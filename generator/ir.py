@@ -1,0 +1,313 @@
+"""The intermediate representation the templates see: frozen dataclasses, never the raw spec."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Field:
+    """One property of a request or response object."""
+
+    name: str
+    kind: str  # string | integer | boolean | datetime | object | array
+    required: bool
+    description: str
+    example: str  # JSON text of the first example, "" when the spec gives none
+    item_kind: str = ""  # for arrays: the kind of one item
+    model: str = ""  # for objects (or arrays of objects): the model class name
+    nullable: bool = False
+    enum: tuple[str, ...] = ()
+    default: str = ""  # JSON text of the default, "" when none
+
+    @property
+    def py_type(self) -> str:
+        """The Python annotation of the field, without ``| None``."""
+        return _PY[self.kind] if self.kind not in {"object", "array"} else (
+            self.model if self.kind == "object" else f"list[{self.model or _PY[self.item_kind]}]"
+        )
+
+    @property
+    def py_input(self) -> str:
+        """The Python annotation of a request parameter (times as datetime or text, lists as any sequence)."""
+        if self.kind == "datetime":
+            return "datetime | str"
+        if self.kind == "array":
+            return f"Sequence[{_PY[self.item_kind]}]"
+        return _PY[self.kind]
+
+    @property
+    def py_optional(self) -> bool:
+        """Whether a result field may be missing or null (``| None = None``)."""
+        return not self.required or self.nullable
+
+    @property
+    def py_reader(self) -> str:
+        """The generated function that reads this field's wire value (see models.py)."""
+        one = self.item_kind if self.kind == "array" else self.kind
+        read = f"{self.model}.read" if self.model else _READERS[one]
+        return f"_list_of({read})" if self.kind == "array" else read
+
+    @property
+    def ts_type(self) -> str:
+        """The TypeScript type of the field, without ``| null``."""
+        return _TS[self.kind] if self.kind not in {"object", "array"} else (
+            self.model if self.kind == "object" else f"{self.model or _TS[self.item_kind]}[]"
+        )
+
+    @property
+    def doc_type(self) -> str:
+        """The type as the documentation shows it."""
+        base = f"array of {self.item_kind}" if self.kind == "array" else self.kind
+        if self.enum:
+            base += " (" + " \\| ".join(f"`{v}`" for v in self.enum) + ")"
+        return base + (" or null" if self.nullable else "")
+
+
+_PY = {"string": "str", "integer": "int", "boolean": "bool", "datetime": "str"}
+_READERS = {"string": "_as_str", "integer": "_as_int", "boolean": "_as_bool", "datetime": "_as_str"}
+_TS = {"string": "string", "integer": "number", "boolean": "boolean", "datetime": "string"}
+
+
+@dataclass(frozen=True)
+class Model:
+    """A response object type (get's info, an import item, an export item)."""
+
+    name: str
+    description: str
+    fields: tuple[Field, ...]
+
+    @property
+    def required_fields(self) -> tuple[Field, ...]:
+        """Fields the server always sends (and never as null)."""
+        return tuple(f for f in self.fields if not f.py_optional)
+
+    @property
+    def optional_fields(self) -> tuple[Field, ...]:
+        """Fields the server may leave out or send as null."""
+        return tuple(f for f in self.fields if f.py_optional)
+
+
+@dataclass(frozen=True)
+class MatchingMode:
+    """One way of naming a profile: the ``matching`` value and the identifiers it needs."""
+
+    value: str
+    class_name: str
+    fields: tuple[Field, ...]
+    is_default: bool
+
+
+@dataclass(frozen=True)
+class Matching:
+    """An operation's profile matching: the selector parameter and its modes."""
+
+    param: str  # the selector's name, ``matching``
+    modes: tuple[MatchingMode, ...]
+    union_name: str  # ``Profile``
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        """Every identifier any mode uses, in spec order."""
+        seen: list[str] = []
+        for mode in self.modes:
+            seen.extend(f.name for f in mode.fields if f.name not in seen)
+        return tuple(seen)
+
+
+@dataclass(frozen=True)
+class OptionVariant:
+    """One way of supplying an at-least-one-of group: its required fields and the others optional."""
+
+    class_name: str
+    required: tuple[Field, ...]
+    optional: tuple[Field, ...]
+
+
+@dataclass(frozen=True)
+class Options:
+    """A group of parameters of which at least one must be sent (update's options)."""
+
+    union_name: str
+    fields: tuple[Field, ...]
+    variants: tuple[OptionVariant, ...]
+
+
+@dataclass(frozen=True)
+class RuleRow:
+    """One row of an operation's rules table."""
+
+    id: str
+    summary: str
+    given: str
+    expected: str
+    status: str
+    source: str
+    note: str
+
+
+@dataclass(frozen=True)
+class Example:
+    """One example body of the spec, as text."""
+
+    title: str
+    media: str  # json | xml
+    direction: str  # request | response
+    text: str
+
+
+@dataclass(frozen=True)
+class Result:
+    """What an operation returns on success."""
+
+    kind: str  # none | model | list | envelope
+    model: str  # model name for ``model``/``list``; result class name for ``envelope``
+    data: Field | None  # the ``data`` property
+    extras: tuple[Field, ...]  # top-level counters next to ``data`` (import)
+    description: str
+
+    def py_type_in(self, prefix: str) -> str:
+        """The Python return annotation, model names prefixed with ``prefix`` (a module)."""
+        name = prefix + self.model
+        return {"none": "None", "model": name, "list": f"list[{name}]", "envelope": name}[self.kind]
+
+    @property
+    def ts_type(self) -> str:
+        """The TypeScript type the promise resolves to."""
+        return {"none": "null", "model": self.model, "list": f"{self.model}[]", "envelope": self.model}[self.kind]
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One API operation as the targets need it."""
+
+    id: str
+    method_name: str  # Python method name (keyword-safe)
+    ts_name: str  # TypeScript method name
+    title: str  # Pascal-case id
+    http_method: str
+    path: str
+    summary: str
+    description: str
+    params: tuple[Field, ...]  # plain parameters: neither token, format, matching nor options
+    all_params: tuple[Field, ...]  # every request parameter, spec order (docs)
+    matching: Matching | None
+    options: Options | None
+    result: Result
+    response_shape: str  # name of the XML shape constant of the response
+    rules: tuple[RuleRow, ...]
+    examples: tuple[Example, ...]
+    postman_json: str  # Postman request body (JSON with {{variables}})
+    postman_xml: str  # Postman request body (XML with {{variables}})
+
+    @property
+    def required_params(self) -> tuple[Field, ...]:
+        """Plain parameters the caller must give."""
+        return tuple(p for p in self.params if p.required)
+
+    @property
+    def optional_params(self) -> tuple[Field, ...]:
+        """Plain parameters the caller may leave out."""
+        return tuple(p for p in self.params if not p.required)
+
+    @property
+    def path_parts(self) -> tuple[str, ...]:
+        """The URL path split into its segments (Postman)."""
+        return tuple(p for p in self.path.split("/") if p)
+
+    @property
+    def result_models(self) -> tuple[str, ...]:
+        """Models the result consists of (for the documentation's field tables)."""
+        names = [self.result.model] if self.result.kind != "none" else []
+        if self.result.data is not None and self.result.data.model and self.result.data.model not in names:
+            names.append(self.result.data.model)
+        return tuple(names)
+
+    @property
+    def doc_file(self) -> str:
+        """The documentation page of the operation."""
+        return f"{self.id}.md"
+
+
+@dataclass(frozen=True)
+class ErrorCode:
+    """A documented envelope error number and the exception class raised for it."""
+
+    code: int
+    meaning: str
+    class_name: str
+
+
+@dataclass(frozen=True)
+class Shape:
+    """How to read one XML element tree back into its JSON twin (XML text has no types)."""
+
+    name: str
+    fields: tuple[ShapeField, ...]
+
+
+@dataclass(frozen=True)
+class ShapeField:
+    """One child element: its scalar kind, or the shape of its children."""
+
+    name: str
+    kind: str  # string | integer | boolean | object
+    many: bool
+    nullable: bool
+    shape: str = ""  # nested shape name for objects
+
+
+@dataclass(frozen=True)
+class Api:
+    """Everything the templates render."""
+
+    title: str
+    version: str
+    summary: str
+    description: str
+    header: str  # the one-line "generated, do not edit" text (without comment markers)
+    server_url: str
+    token_param: str
+    format_param: str
+    formats: tuple[str, ...]
+    default_format: str
+    operations: tuple[Operation, ...]
+    models: tuple[Model, ...]
+    shapes: tuple[Shape, ...]
+    errors: tuple[ErrorCode, ...]
+    profile_unions: tuple[Matching, ...]  # distinct matching groups (one ``Profile`` union in practice)
+    option_groups: tuple[Options, ...]
+    cross_rules: tuple[RuleRow, ...]  # rules that hold for several operations (root x-rules)
+    postman_variables: tuple[str, ...]  # besides ``url``
+
+    @property
+    def py_uses_datetime(self) -> bool:
+        """Whether a plain parameter of some operation is a time (the client then imports datetime)."""
+        return any(f.kind == "datetime" for op in self.operations for f in op.params)
+
+    @property
+    def py_uses_sequence(self) -> bool:
+        """Whether a plain parameter of some operation is a list."""
+        return any(f.kind == "array" for op in self.operations for f in op.params)
+
+    @property
+    def py_exports_by_module(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """The package's public names by the module that defines them, each list in isort order."""
+        errors = {"ApiError", "PromoClientError", "ResponseError", "TransportError", "TransportTimeout"}
+        errors |= {e.class_name for e in self.errors}
+        models = {m.name for m in self.models}
+        for p in self.profile_unions:
+            models |= {p.union_name} | {mode.class_name for mode in p.modes}
+        for o in self.option_groups:
+            models |= {o.union_name} | {v.class_name for v in o.variants}
+        return (("client", ("PromoClient", "WireFormat")), ("errors", _isort(errors)), ("models", _isort(models)))
+
+    @property
+    def py_exports(self) -> tuple[str, ...]:
+        """Every public name of the Python package, sorted (``__all__``)."""
+        return tuple(sorted(name for _, names in self.py_exports_by_module for name in names))
+
+
+def _isort(names: set[str]) -> tuple[str, ...]:
+    """Names in the order ruff's isort keeps them: CONSTANTS, then Classes, then functions; case-sensitive."""
+    return tuple(sorted(names, key=lambda n: (0 if n.isupper() else 1 if n[:1].isupper() else 2, n)))
