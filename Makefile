@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 TARGET ?=
 PROFILE ?= default
 
-.PHONY: setup contract power test lint typecheck unit gen check-generated bench bench-mock clean
+.PHONY: setup contract power test lint typecheck unit gen check-generated typecheck-generated bench bench-mock bench-generator clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,7 +34,7 @@ unit: $(STAMP)
 	$(PY) -m pytest tests
 
 ## Every test: lint, types, unit tests, generated-file drift, and the contract suite against the mock.
-test: $(STAMP) lint typecheck unit contract
+test: $(STAMP) lint typecheck check-generated typecheck-generated unit contract
 
 gen: $(STAMP)
 	$(VENV)/bin/promo-gen generate
@@ -42,12 +42,26 @@ gen: $(STAMP)
 check-generated: $(STAMP)
 	$(VENV)/bin/promo-gen check
 
-bench: $(STAMP) bench-mock
+## The generated clients type-check: mypy --strict + ruff on Python, tsc --strict on TypeScript.
+typecheck-generated: $(STAMP) node_modules/.package-lock.json
+	cd generated_clients/python && ../../$(PY) -m mypy -p altcraft_promo_client
+	cd generated_clients/python && ../../$(VENV)/bin/ruff check .
+	npx --no-install tsc --noEmit --strict generated_clients/typescript/client.ts
+
+## TypeScript and friends, exactly as package-lock.json pins them.
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund
+
+bench: $(STAMP) bench-mock bench-generator
 
 ## Mock server: req/s side by side with Prism (wrk), attach latency at 1k vs 1M codes.
 bench-mock: $(STAMP)
 	$(PY) bench/mock/throughput.py
 	$(PY) bench/mock/attach_scale.py
+
+## Generator: generation time vs openapi-python-client 0.29; generated-client call overhead vs bare requests.
+bench-generator: $(STAMP)
+	$(PY) bench/generator/run.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache reports
