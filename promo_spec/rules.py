@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from jsonschema import Draft202012Validator
 
 from promo_spec.errors import SpecError
 from promo_spec.locate import vocabulary_path
@@ -56,14 +55,20 @@ class Rule:
         return self.status != "undocumented"
 
 
-def _vocabulary() -> Draft202012Validator:
-    schema = yaml.safe_load(Path(vocabulary_path()).read_text(encoding="utf-8"))
-    return Draft202012Validator(schema)
+def _vocabulary() -> Any:
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(yaml.safe_load(Path(vocabulary_path()).read_text(encoding="utf-8")))
 
 
-def parse_rules(spec: dict[str, Any], operation_ids: dict[str, str], *, path: str) -> tuple[Rule, ...]:
-    """Validate every ``x-rules`` entry against the vocabulary and return them, root rules expanded per operation."""
-    validator = _vocabulary()
+def parse_rules(
+    spec: dict[str, Any], operation_ids: dict[str, str], *, path: str, check_vocabulary: bool = True
+) -> tuple[Rule, ...]:
+    """Validate every ``x-rules`` entry against the vocabulary and return them, root rules expanded per operation.
+
+    ``check_vocabulary=False`` skips the JSON Schema check, for a spec already validated unchanged.
+    """
+    validator = _vocabulary() if check_vocabulary else None
     located: list[tuple[str, dict[str, Any], list[str]]] = []
     for index, raw in enumerate(spec.get("x-rules", []) or []):
         at = f"/x-rules/{index}"
@@ -81,7 +86,7 @@ def parse_rules(spec: dict[str, Any], operation_ids: dict[str, str], *, path: st
     rules: list[Rule] = []
     seen: dict[str, str] = {}
     for at, raw, ops in located:
-        errors = sorted(validator.iter_errors(raw), key=lambda e: list(e.absolute_path))
+        errors = sorted(validator.iter_errors(raw), key=lambda e: list(e.absolute_path)) if validator else []
         if errors:
             first = errors[0]
             sub = "".join(f"/{p}" for p in first.absolute_path)
