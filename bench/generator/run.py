@@ -8,6 +8,7 @@ created here on first use. Prints medians and ratios.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -31,11 +32,11 @@ RUNS = 7
 TOKEN = "bench-token"
 
 
-def _median_seconds(command: list[str], cwd: Path, runs: int = RUNS) -> float:
+def _median_seconds(command: list[str], cwd: Path, runs: int = RUNS, env: dict[str, str] | None = None) -> float:
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        subprocess.run(command, cwd=cwd, check=True, capture_output=True)
+        subprocess.run(command, cwd=cwd, check=True, capture_output=True, env=env)
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
@@ -87,9 +88,10 @@ def bench_generation() -> None:
     try:
         no_hooks = work / "opc-config.yaml"
         no_hooks.write_text("post_hooks: []\n", encoding="utf-8")
-        ours = _median_seconds(
-            [sys.executable, "-m", "generator.cli", "generate", "--spec", str(SPEC), "--out", str(work / "ours")], REPO
-        )
+        gen_cmd = [sys.executable, "-m", "generator.cli", "generate", "--spec", str(SPEC), "--out", str(work / "ours")]
+        ours = _median_seconds(gen_cmd, REPO)
+        # The first generation after a spec edit validates the spec in full (no remembered validation).
+        ours_cold = _median_seconds(gen_cmd, REPO, env={**os.environ, "PROMO_SPEC_CACHE": "off"})
         opc_cmd = [str(OPC), "generate", "--path", str(SPEC), "--output-path", str(work / "opc"), "--overwrite"]
         opc = _median_seconds(opc_cmd, work)
         opc_bare = _median_seconds([*opc_cmd, "--config", str(no_hooks)], work)
@@ -98,7 +100,12 @@ def bench_generation() -> None:
         print(f"    promo-gen generate (all 4 targets, {files} files)      {ours * 1000:8.0f} ms")
         print(f"    openapi-python-client {OPC_VERSION} (default, ruff hooks) {opc * 1000:8.0f} ms")
         print(f"    openapi-python-client {OPC_VERSION} (post_hooks: [])      {opc_bare * 1000:8.0f} ms")
+        print(f"    promo-gen, spec just edited (PROMO_SPEC_CACHE=off)   {ours_cold * 1000:8.0f} ms")
         print(f"    ratio: {opc / ours:.1f}x faster than default, {opc_bare / ours:.1f}x than no-hooks (goal >= 3x)")
+        print(
+            f"    ratio, spec just edited: {opc / ours_cold:.1f}x faster than default, "
+            f"{opc_bare / ours_cold:.1f}x than no-hooks"
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
     bench_stages()
