@@ -14,7 +14,7 @@ from typing import Any
 
 import hypothesis
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 from contract_tests.budgets import ACTIVE, PROFILES
 from contract_tests.cleanup import clean_up
@@ -37,6 +37,8 @@ for _name in PROFILES:
         print_blob=False,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large],
         max_examples=PROFILES[_name]["rules"],
+        # no shrinking against a live server: each shrink step replays setup requests; the seed reproduces
+        phases=(Phase.explicit, Phase.reuse, Phase.generate),
         stateful_step_count=PROFILES[_name]["steps"],
     )
 

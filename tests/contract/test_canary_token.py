@@ -1,0 +1,40 @@
+"""The token never leaves the process: run the suite against a faulty mock with a canary token and grep everything."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from contract_tests.power import ROOT, serving_mock, suite_command, write_target
+
+CANARY = "CANARY-7f3a9c51-token"
+
+
+def test_canary_token_appears_nowhere(tmp_path: Path) -> None:
+    faults = ("xml-response-wrong-shape", "activate-unattached-ok")
+    env = dict(os.environ, ALTCRAFT_TOKEN=CANARY)
+    outputs = []
+    with serving_mock(faults, token=CANARY) as url:
+        target = write_target(url, tmp_path / "target.yaml")
+        for name, extra in (
+            ("rules", ("--maxfail=4", "-k", "activate or get")),
+            ("api", ("--maxfail=2", "-k", "test_api")),
+        ):
+            work = tmp_path / name
+            work.mkdir()
+            run = subprocess.run(
+                suite_command(target, work, *extra, "-v", "-rA"),
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+            assert run.returncode == 1, run.stdout[-3000:] + run.stderr[-3000:]
+            assert "***" in run.stdout, "failures should show requests with the token masked"
+            outputs += [run.stdout, run.stderr]
+            outputs += [p.read_text(encoding="utf-8") for p in sorted(work.rglob("*")) if p.is_file()]
+    assert len(outputs) >= 8  # stdout, stderr, JUnit XML, two reports, per run
+    leaks = [text[max(0, text.find(CANARY) - 200) : text.find(CANARY) + 50] for text in outputs if CANARY in text]
+    assert not leaks, f"the canary token leaked: {leaks[:2]}"

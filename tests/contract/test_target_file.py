@@ -1,0 +1,112 @@
+"""Target-file validation: every bad file gives one message saying what to fix."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from contract_tests.target import TargetError, load_target, parse_target
+
+GOOD: dict[str, Any] = {
+    "base_url": "http://127.0.0.1:8080",
+    "token_env": "CT_TOKEN",
+    "db_id": 1,
+    "profiles": [
+        {
+            "profile_id": "p1",
+            "email": "a@example.com",
+            "phone": "+1",
+            "custom": {"field_name": "CRM_ID", "field_value": "A"},
+        },
+        {
+            "profile_id": "p2",
+            "email": "b@example.com",
+            "phone": "+2",
+            "custom": {"field_name": "CRM_ID", "field_value": "B"},
+        },
+    ],
+    "loyalty_programs": {"personal": 11, "universal": 12, "exhausted": 13},
+}
+ENV = {"CT_TOKEN": "secret"}
+
+
+def _with(**changes: Any) -> dict[str, Any]:
+    data = copy.deepcopy(GOOD)
+    for key, value in changes.items():
+        if value is None:
+            data.pop(key)
+        else:
+            data[key] = value
+    return data
+
+
+def test_the_documented_shape_loads() -> None:
+    target = parse_target(GOOD, where="t.yaml", environ=ENV)
+    assert target.token == "secret"
+    assert target.programs == (11, 12, 13)
+    assert target.loopback
+    assert "secret" not in repr(target)
+
+
+def test_exhausted_is_optional() -> None:
+    data = _with(loyalty_programs={"personal": 1, "universal": 2})
+    assert parse_target(data, where="t.yaml", environ=ENV).exhausted is None
+
+
+@pytest.mark.parametrize(
+    ("data", "env", "says"),
+    [
+        (_with(db_id=None), ENV, "missing key(s) db_id"),
+        (_with(db_id="1"), ENV, "'db_id' must be an integer"),
+        (_with(db_id=True), ENV, "'db_id' must be an integer"),
+        (_with(token_env=None), ENV, "missing key(s) token_env"),
+        (GOOD, {}, "environment variable CT_TOKEN"),
+        (_with(base_url="127.0.0.1:8080"), ENV, "'base_url' must be scheme://host[:port]"),
+        (_with(base_url="http://127.0.0.1:8080/api"), ENV, "no path"),
+        (_with(base_url="https://staging.example.com"), ENV, "allow_remote: true"),
+        (_with(profiles=[GOOD["profiles"][0]]), ENV, "two or more"),
+        (_with(profiles=[GOOD["profiles"][0], {"profile_id": "x"}]), ENV, "profiles[1]' lacks email, phone, custom"),
+        (_with(profiles=[GOOD["profiles"][0], GOOD["profiles"][0]]), ENV, "profile_id repeats"),
+        (_with(loyalty_programs={"personal": 11}), ENV, "loyalty_programs.universal' is missing"),
+        (
+            _with(loyalty_programs={"personal": 11, "universal": "12"}),
+            ENV,
+            "loyalty_programs.universal' must be an integer",
+        ),
+        (_with(loyalty_programs={"personal": 11, "universal": 11}), ENV, "different programs"),
+        (_with(surprise=1), ENV, "unknown key(s) surprise"),
+        (_with(request_budget=0), ENV, "request_budget"),
+        (_with(rate_limit_per_second=-1), ENV, "rate_limit_per_second"),
+        ([1, 2], ENV, "must be a YAML mapping"),
+    ],
+)
+def test_bad_files_say_what_to_fix(data: Any, env: dict[str, str], says: str) -> None:
+    with pytest.raises(TargetError) as caught:
+        parse_target(data, where="t.yaml", environ=env)
+    assert says in str(caught.value)
+    assert str(caught.value).startswith("target file t.yaml")
+
+
+def test_remote_allowed_when_opted_in() -> None:
+    target = parse_target(_with(base_url="https://staging.example.com", allow_remote=True), where="t", environ=ENV)
+    assert not target.loopback
+
+
+def test_unreadable_and_invalid_yaml(tmp_path: Path) -> None:
+    with pytest.raises(TargetError, match="cannot read it"):
+        load_target(tmp_path / "absent.yaml", environ=ENV)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("base_url: [", encoding="utf-8")
+    with pytest.raises(TargetError, match="invalid YAML"):
+        load_target(bad, environ=ENV)
+
+
+def test_shipped_examples_are_valid() -> None:
+    root = Path(__file__).resolve().parents[2] / "contract_tests" / "targets"
+    for name in ("mock.yaml", "staging.example.yaml"):
+        data = yaml.safe_load((root / name).read_text(encoding="utf-8"))
+        parse_target(data, where=name, environ={data["token_env"]: "t"})
