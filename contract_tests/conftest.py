@@ -65,6 +65,8 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(
             f"{exc}\n(see contract_tests/targets/staging.example.yaml for a complete example)"
         ) from None
+    if config.option.tbstyle == "auto":
+        config.option.tbstyle = "short"  # a contract failure's message holds the evidence; long source listings do not
     profile = config.getoption("--profile")
     settings.load_profile(f"contract-{profile}")
     ACTIVE["profile"] = profile

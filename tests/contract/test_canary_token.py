@@ -18,7 +18,7 @@ def test_canary_token_appears_nowhere(tmp_path: Path) -> None:
     with serving_mock(faults, token=CANARY) as url:
         target = write_target(url, tmp_path / "target.yaml")
         for name, extra in (
-            ("rules", ("--maxfail=4", "-k", "activate or get")),
+            ("rules", ("--maxfail=4", "-k", "activate.code or get.code")),
             ("api", ("--maxfail=2", "-k", "test_api")),
         ):
             work = tmp_path / name
