@@ -20,8 +20,11 @@ JSON_TYPE = "application/json"
 XML_TYPE = "application/xml"
 
 
-class BudgetExhausted(RuntimeError):
-    """The target file's request_budget is used up: the run stops cleanly."""
+class BudgetExhausted(BaseException):
+    """The target file's request_budget is used up: the run stops cleanly.
+
+    A BaseException, so that Hypothesis does not take it for a failing example and replay it.
+    """
 
 
 class TransportError(AssertionError):
