@@ -30,6 +30,9 @@ class RuleCase:
     response_format: str
     shared: bool  # a root rule that applies to several operations
 
+    def __repr__(self) -> str:
+        return f"RuleCase({self.id})"
+
     @property
     def id(self) -> str:
         """The pytest id, e.g. ``attach.code-free[email-xml-json]``."""

@@ -20,3 +20,7 @@ class Suite:
     spec: Spec
     names: CodeNames
     report: Report
+
+    def __repr__(self) -> str:
+        # Hypothesis and pytest print arguments: keep it short, and free of anything secret
+        return f"Suite({self.target.source}, {self.target.base_url})"
