@@ -74,7 +74,8 @@ def pytest_configure(config: pytest.Config) -> None:
     if seed is None:
         seed = str(random.SystemRandom().randrange(10**9))
         config.option.hypothesis_seed = seed
-    hypothesis.core.global_force_seed = int(seed) if str(seed).isdigit() else seed  # type: ignore[attr-defined]
+    forced: Any = int(seed) if str(seed).isdigit() else seed
+    hypothesis.core.global_force_seed = forced  # what --hypothesis-seed does, also for a seed chosen here
     config.stash[TARGET_KEY] = target
     config.stash[MASK_KEY] = Masker([target.token])
     config.stash[STATE_KEY] = {"budget": "", "started": time.monotonic()}
@@ -155,7 +156,7 @@ def _reproduce(item: pytest.Item) -> str:
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
-    outcome = yield
+    outcome: Any = yield
     report: pytest.TestReport = outcome.get_result()
     mask = item.config.stash[MASK_KEY]
     if call.excinfo is not None and call.excinfo.errisinstance(BudgetExhausted):

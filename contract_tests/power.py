@@ -48,7 +48,7 @@ def _first_failure(junit: Path) -> str:
     except (OSError, SyntaxError):
         return "(no JUnit file)"
     case: Element
-    for case in root.iter("testcase"):
+    for case in root.iter("testcase") if root is not None else []:
         if case.find("failure") is not None or case.find("error") is not None:
             module = str(case.get("classname", "")).rsplit(".", 1)[-1]
             return f"{module}::{case.get('name')}"

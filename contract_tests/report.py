@@ -53,7 +53,7 @@ class Report:
         numbers: dict[str, set[int]] = defaultdict(set)
         for item in self.observations:
             if item.error not in (None, 0):
-                numbers[item.rule].add(int(item.error))  # type: ignore[arg-type]
+                numbers[item.rule].add(int(item.error))
         return {rule: sorted(found) for rule, found in sorted(numbers.items())}
 
     def undocumented(self) -> list[Observation]:

@@ -13,15 +13,15 @@ MATCHING_MODES = ("profile_id", "email", "phone", "custom")
 # Characters both JSON and XML 1.0 carry unchanged: no control characters (XML would drop
 # or normalise them), no surrogates, no U+FFFE/U+FFFF (not XML characters).
 _code_characters = st.characters(
-    blacklist_categories=("Cc", "Cs"),  # type: ignore[arg-type]
+    blacklist_categories=("Cc", "Cs"),
     blacklist_characters="\ufffe\uffff",
 )
 _non_ascii = st.characters(
     min_codepoint=0x100,
-    blacklist_categories=("Cc", "Cs", "Zs", "Zl", "Zp"),  # type: ignore[arg-type]
+    blacklist_categories=("Cc", "Cs", "Zs", "Zl", "Zp"),
     blacklist_characters="\ufffe\uffff",
 )
-_astral = st.characters(min_codepoint=0x10000, blacklist_categories=("Cs", "Co"))  # type: ignore[arg-type]
+_astral = st.characters(min_codepoint=0x10000, blacklist_categories=("Cs", "Co"))
 _plain_characters = st.sampled_from("ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz0123456789-_")
 
 
