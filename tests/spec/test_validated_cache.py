@@ -29,7 +29,8 @@ def test_changed_spec_is_validated_again(tmp_path: Path, monkeypatch: pytest.Mon
     copy.write_text(text.replace("openapi: 3.1.0", "openapi: 3.1.0\n# edited"), encoding="utf-8")
     load_spec(copy)
     assert len(list(cache.iterdir())) == 2
-    copy.write_text(text.replace("operationId: attach", "operationId: attach\n      deprecated: maybe"), encoding="utf-8")
+    broken = text.replace("operationId: attach", "operationId: attach\n      deprecated: maybe")
+    copy.write_text(broken, encoding="utf-8")
     with pytest.raises(SpecError):
         load_spec(copy)
     assert len(list(cache.iterdir())) == 2
