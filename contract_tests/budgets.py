@@ -6,7 +6,7 @@ PROFILES: dict[str, dict[str, int]] = {
     # rules: examples per rule case; machine: state-machine runs and steps; api: Schemathesis examples per
     # operation and mode; rounds: concurrent-attach rounds.
     "default": {"rules": 1, "machine": 6, "steps": 10, "api": 12, "rounds": 5},
-    "thorough": {"rules": 10, "machine": 40, "steps": 30, "api": 150, "rounds": 40},
+    "thorough": {"rules": 5, "machine": 40, "steps": 30, "api": 100, "rounds": 40},
 }
 ACTIVE = {"profile": "default"}
 
