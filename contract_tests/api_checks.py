@@ -128,8 +128,11 @@ def pin(body: Any, suite: Suite, salt: str, *, op: str, media: str = "json") -> 
     pinned = dict(body)
     if isinstance(pinned.get("token"), str) and pinned["token"]:
         pinned["token"] = target.token
+    program = target.personal if pick % 2 else target.universal
     if _is_int(pinned.get("loyalty_id")):
-        pinned["loyalty_id"] = target.personal if pick % 2 else target.universal
+        pinned["loyalty_id"] = program
+    elif isinstance(pinned.get("loyalty_id"), str) and pinned["loyalty_id"].strip().lstrip("+-").isdigit():
+        pinned["loyalty_id"] = str(program)  # still the wrong type, but a lenient server must not hit another program
     if _is_int(pinned.get("db_id")):
         pinned["db_id"] = target.db_id
     if isinstance(pinned.get("code"), str):
