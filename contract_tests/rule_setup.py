@@ -211,8 +211,6 @@ def _break(suite: Suite, case: RuleCase, scenario: Scenario, data: st.DataObject
         choices += ["type:db_id", "enum:matching"]
     if op == "update":
         choices.append("missing:options")
-    if case.response_format == "json":
-        choices.append("enum:format")
     choice = _choice(data, choices, salt, "violation")
     body = scenario.body
     kind, _, name = choice.partition(":")
@@ -223,10 +221,8 @@ def _break(suite: Suite, case: RuleCase, scenario: Scenario, data: st.DataObject
         body.pop(name, None)
     elif kind == "type":
         body[name] = "not-a-number"
-    elif name == "matching":
-        body["matching"] = "nickname"
     else:
-        body["format"] = "yaml"
+        body["matching"] = "nickname"
     scenario.violation = choice
     check = dict(body, token=suite.target.token)
     problems = clear_violations(suite.spec.request_validators[op], check)

@@ -64,10 +64,33 @@ def test_validity_counts_only_clear_violations() -> None:
     assert not clear_violations(attach, base)
     assert clear_violations(attach, {k: v for k, v in base.items() if k != "phone"})  # if/then
     assert clear_violations(attach, dict(base, matching="nickname"))  # enum
-    assert clear_violations(attach, dict(base, db_id="1"))  # type
+    assert clear_violations(attach, dict(base, db_id="one"))  # type
     assert clear_violations(attach, dict(base, token=""))  # empty token
     assert not clear_violations(attach, dict(base, phone=""))  # minLength: subtle, not judged
     update = spec.request_validators["update"]
     assert clear_violations(update, {"token": "t", "code": "C", "loyalty_id": 1})  # anyOf
     assert not clear_violations(update, {"token": "t", "code": "C", "loyalty_id": 1, "expire_date": "soon"})
     assert not fully_valid(update, {"token": "t", "code": "C", "loyalty_id": 1, "expire_date": "soon"})
+
+
+# --- what counts as clearly invalid --------------------------------------------------------------
+
+
+def test_clear_violations_leave_out_what_a_faithful_server_may_accept() -> None:
+    from contract_tests.validity import clear_violations
+    from promo_spec import load_spec
+
+    validators = load_spec().request_validators
+    attach = {"token": "t", "db_id": 1, "loyalty_id": 11, "email": "a@b.c"}
+    assert clear_violations(validators["attach"], attach) == []
+    assert clear_violations(validators["attach"], {**attach, "db_id": "not-a-number"})
+    assert clear_violations(validators["attach"], {**attach, "matching": "nickname"})
+    assert clear_violations(validators["attach"], {k: v for k, v in attach.items() if k != "loyalty_id"})
+    # the same text as the XML form: a server may read it as the number
+    assert clear_violations(validators["attach"], {**attach, "db_id": "1"}) == []
+    # the docs list no values of `format`
+    assert clear_violations(validators["attach"], {**attach, "format": "yaml"}) == []
+    update = {"token": "t", "code": "C", "loyalty_id": 11}
+    assert clear_violations(validators["update"], update)
+    assert clear_violations(validators["update"], {**update, "activated": "true"}) == []
+    assert clear_violations(validators["update"], {**update, "activated": "yes"})
