@@ -77,8 +77,12 @@ def matching_modes(*, with_default: bool = False) -> st.SearchStrategy[str]:
 
 
 def expire_dates() -> st.SearchStrategy[str]:
-    """RFC 3339 UTC timestamps with second precision, the form the docs show."""
-    return st.datetimes(min_value=datetime(2001, 1, 1), max_value=datetime(2099, 12, 31)).map(
+    """RFC 3339 UTC timestamps with second precision, the form the docs show.
+
+    Only future dates: an expired code's behaviour (attach, activate) is undocumented, so the
+    suite never expires the codes it later works with.
+    """
+    return st.datetimes(min_value=datetime(2031, 1, 1), max_value=datetime(2099, 12, 31)).map(
         lambda d: d.replace(tzinfo=UTC, microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import re
 import sys
 import traceback
 from collections.abc import Callable, Iterable
@@ -22,6 +23,10 @@ from promo_spec import Spec, load_spec
 
 MAX_BODY = 1 << 20  # 1 MiB; larger bodies are refused before they are read
 StartResponse = Callable[..., Any]
+
+
+# Characters outside XML 1.0's Char production (control characters, surrogates, U+FFFE/U+FFFF).
+_NOT_XML_CHAR = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 @lru_cache(maxsize=1)
@@ -166,6 +171,12 @@ class MockApp:
         error = best_match(found)
         if error is not None:
             raise ApiError(errors.INCORRECT_REQUEST, _explain(error))
+        codes = [request["code"]] if isinstance(request.get("code"), str) else []
+        codes += [c for c in request.get("codes", []) if isinstance(c, str)] if op_id == "import" else []
+        for code in codes:
+            if _NOT_XML_CHAR.search(code):
+                # A stored code must be writable in every response format (format=xml included).
+                raise ApiError(errors.INCORRECT_REQUEST, "a code contains a character XML 1.0 cannot carry")
 
 
 def create_app(seed: Seed, *, token: str, faults: frozenset[str] = frozenset(), max_body: int = MAX_BODY) -> MockApp:

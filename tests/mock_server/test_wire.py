@@ -236,3 +236,14 @@ def test_the_token_never_appears_in_answers(japi: Api) -> None:
     for body in (json.dumps(GET).encode(), json.dumps({**GET, "code": 5}).encode(), b"{bad"):
         assert TOKEN.encode() not in japi.raw("get", body).get_data()
     assert TOKEN not in repr(japi.app)
+
+
+@pytest.mark.parametrize("bad", ["bad\x01code", "nul\x00", "ff\ufffe"])
+def test_codes_xml_cannot_carry_are_refused_and_not_stored(japi: Api, bad: str) -> None:
+    """Every stored code must be writable with format=xml, so such codes never get in."""
+    before = japi.export(PERSONAL)
+    assert japi.refused("import", codes=["fine-code", bad], loyalty_id=PERSONAL)["error"] == 400
+    assert japi.refused("attach", code=bad, loyalty_id=PERSONAL, db_id=1, **who(ALICE))["error"] == 400
+    assert japi.export(PERSONAL) == before
+    xml_export = japi.ok("export_all", loyalty_id=PERSONAL, format="xml")["data"]
+    assert [item["code"] for item in xml_export] == [item["code"] for item in before]
