@@ -198,6 +198,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         if session.exitstatus == 0:
             session.exitstatus = pytest.ExitCode.INTERRUPTED
     the_suite.report.requests = the_suite.client.count
+    the_suite.report.wire = the_suite.client.wire.as_dict()
     directory = Path(config.getoption("--report-dir"))
     paths = the_suite.report.write(directory)
     state["paths"] = paths

@@ -6,6 +6,7 @@ import json
 import re
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 from xml.sax.saxutils import escape
@@ -74,6 +75,80 @@ def encode(body: Any, body_format: str) -> tuple[bytes, str]:
     return json.dumps(body, ensure_ascii=False).encode("utf-8"), JSON_TYPE
 
 
+def media_kind(content_type: str) -> str:
+    """``json``, ``xml`` or ``other`` for a Content-Type header value.
+
+    The docs name no response media type, so any XML type (``application/xml``, ``text/xml``, ``+xml``, any
+    parameters) counts as XML and any JSON type (``application/json``, ``+json``) as JSON.
+    """
+    media = content_type.split(";", 1)[0].strip().lower()
+    if media in ("application/json", "text/json") or media.endswith("+json"):
+        return "json"
+    if media in ("application/xml", "text/xml") or media.endswith("+xml"):
+        return "xml"
+    return "other"
+
+
+def read_envelope(
+    body: bytes, content_type: str, schema: dict[str, Any], asked: str | None
+) -> tuple[dict[str, Any] | None, str]:
+    """The envelope in ``body`` and '', or None and why not.
+
+    ``asked`` is the response format the request asked for (``json`` or ``xml``), or None when the request
+    named no format the docs know. The Content-Type is undocumented: it only must not name the other
+    format. A missing or generic type (``text/plain``) is read as the asked format (both, when none was asked).
+    An error envelope in the other format is accepted: the docs do not say that a refused request's
+    ``format`` is read (a server may refuse an unreadable body, or a missing token, before it reads it).
+    """
+    envelope, why = _read(body, content_type, schema, asked)
+    if envelope is None and asked is not None:
+        other, _ = _read(body, content_type, schema, None)
+        error = (other or {}).get("error")
+        if isinstance(error, int) and not isinstance(error, bool) and error != 0:
+            return other, ""
+    return envelope, why
+
+
+def _read(
+    body: bytes, content_type: str, schema: dict[str, Any], asked: str | None
+) -> tuple[dict[str, Any] | None, str]:
+    kind = media_kind(content_type)
+    if asked is not None and kind != "other" and kind != asked:
+        return None, f"asked for format {asked}, got Content-Type {content_type!r}"
+    tries = [asked] if asked is not None else ([kind] if kind != "other" else ["json", "xml"])
+    reasons = []
+    for fmt in tries:
+        try:
+            decoded = parse_xml(body, schema) if fmt == "xml" else json.loads(body.decode("utf-8"))
+        except (XmlBodyError, ValueError) as exc:
+            reasons.append(f"cannot read the {fmt} body: {exc}")
+            continue
+        if isinstance(decoded, dict):
+            return decoded, ""
+        reasons.append(f"the {fmt} body is not an envelope object")
+    return None, "; ".join(reasons)
+
+
+def _error_kind(error: int | None) -> str:
+    return "0" if error == 0 else "!= 0"
+
+
+def status_problem(status: int, error: int | None) -> str | None:
+    """What is wrong with an HTTP status next to the envelope's ``error``; None when it fits.
+
+    The docs' note on HTTP status is cut off ("Code 200 is the success status code in HTTP transport. However,
+    if the..."), so the only requirements are: no server error, success with a 2xx, and an error envelope with
+    2xx or 4xx. The status actually used goes to the wire log.
+    """
+    if status >= 500:
+        return f"HTTP {status}: a server error"
+    if error == 0 and not 200 <= status < 300:
+        return f"HTTP {status} with error 0: a success envelope under a non-2xx status"
+    if not (200 <= status < 300 or 400 <= status < 500):
+        return f"HTTP {status}: neither 2xx nor 4xx"
+    return None
+
+
 def sent_body(content: bytes | None, content_type: str, schema: dict[str, Any]) -> Any:
     """Read back the bytes actually sent, as the server would (JSON parsed, XML through parse_xml)."""
     raw = content or b""
@@ -120,6 +195,26 @@ def _clip(text: str, limit: int = 2000) -> str:
     return text if len(text) <= limit else text[:limit] + f"... ({len(text) - limit} more characters)"
 
 
+class WireLog:
+    """What the server chose where the docs are silent about the wire (media types, HTTP status): counted."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[tuple[str, str]] = Counter()
+        self._lock = threading.Lock()
+
+    def seen(self, what: str, value: str) -> None:
+        """Count one sighting of ``value`` for ``what``."""
+        with self._lock:
+            self.counts[(what, value)] += 1
+
+    def as_dict(self) -> dict[str, dict[str, int]]:
+        """``{what: {value: count}}``, sorted."""
+        found: dict[str, dict[str, int]] = {}
+        for (what, value), count in sorted(self.counts.items()):
+            found.setdefault(what, {})[value] = count
+        return found
+
+
 class Client:
     """Send API requests to one target; thread-safe counting; one requests.Session per thread."""
 
@@ -140,6 +235,7 @@ class Client:
         self.rate_limit = rate_limit
         self.budget = budget
         self.mask = Masker([token])
+        self.wire = WireLog()
         self.count = 0
         self.unlimited = False  # set during cleanup: the budget guards the tests, not the cleanup
         self._lock = threading.Lock()
@@ -230,23 +326,12 @@ class Client:
         """Decode the envelope as ``response_format`` promises; record why when it cannot."""
         schema = self.spec.operation(exchange.operation).response_schema
         ctype = exchange.response_headers.get("Content-Type", exchange.response_headers.get("content-type", ""))
-        want = XML_TYPE if response_format == "xml" else JSON_TYPE
-        if want not in ctype:
-            exchange.decode_error = f"asked for format {response_format}, got Content-Type {ctype!r}"
-            return
-        try:
-            decoded = (
-                parse_xml(exchange.response_body, schema)
-                if response_format == "xml"
-                else json.loads(exchange.response_body.decode("utf-8"))
+        exchange.envelope, exchange.decode_error = read_envelope(exchange.response_body, ctype, schema, response_format)
+        self.wire.seen(f"format={response_format}: response Content-Type", ctype.split(";", 1)[0].strip() or "(none)")
+        if exchange.envelope is not None:
+            self.wire.seen(
+                "HTTP status by envelope error", f"{exchange.status} with error {_error_kind(exchange.error)}"
             )
-        except (XmlBodyError, ValueError) as exc:
-            exchange.decode_error = f"cannot read the {response_format} body: {exc}"
-            return
-        if not isinstance(decoded, dict):
-            exchange.decode_error = "the body is not an envelope object"
-            return
-        exchange.envelope = decoded
 
     def describe(self, exchange: Exchange) -> str:
         """The one request/response formatter: token masked everywhere."""

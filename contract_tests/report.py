@@ -41,6 +41,7 @@ class Report:
     requests: int = 0
     outcome: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    wire: dict[str, dict[str, int]] = field(default_factory=dict)  # undocumented wire choices seen, counted
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def observe(self, observation: Observation) -> None:
@@ -71,6 +72,7 @@ class Report:
             "outcome": self.outcome,
             "error_numbers_per_rule": self.error_numbers(),
             "undocumented_outcomes": [asdict(o) for o in self.undocumented()],
+            "wire_choices_seen": self.wire,
             "observations": [asdict(o) for o in self.observations],
             "cleaned": self.cleaned,
             "not_cleaned": self.uncleaned,
@@ -105,6 +107,10 @@ class Report:
             text = o.error_text.replace("|", "\\|")
             change = o.changes.replace("\n", "; ").replace("|", "\\|")
             lines.append(f"| {o.test_id} | {o.error} | {text} | {change} |")
+        lines += ["", "## Wire choices seen (undocumented: response media types, HTTP status)", ""]
+        lines += ["| what | value | answers |", "| --- | --- | --- |"]
+        for what, values in self.wire.items():
+            lines += [f"| {what} | {value} | {count} |" for value, count in values.items()]
         lines += ["", "## Cleanup", ""]
         lines.append(f"* cleaned: {len(self.cleaned)}")
         lines.append(f"* could not be cleaned: {len(self.uncleaned)}")

@@ -7,7 +7,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from contract_tests.exchange import Exchange
+from contract_tests.exchange import Exchange, status_problem
 from contract_tests.report import Observation
 from contract_tests.rule_setup import RuleCase, Scenario, arrange
 from contract_tests.suite import Suite
@@ -80,6 +80,9 @@ def _problems(
         for e in suite.spec.response_validators[op].iter_errors(exchange.envelope)
     ][:3]
     error = exchange.error
+    wrong_status = status_problem(exchange.status, error)
+    if wrong_status:
+        problems.append(wrong_status)
     if expect.error == "zero" and error != 0:
         problems.append(f"expected error 0, got {error} {exchange.error_text!r}")
     if expect.error == "nonzero" and error == 0:

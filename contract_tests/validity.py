@@ -43,13 +43,94 @@ def _clear(error: ValidationError) -> bool:
     return bool(error.context) and any(_clear(sub) for sub in error.context if sub.validator != "anyOf")
 
 
-def clear_violations(validator: Draft202012Validator, body: Any) -> list[str]:
-    """Messages of the clear violations of ``body``; empty when the body is valid or only subtly invalid."""
+def _matching_modes(schema: dict[str, Any]) -> dict[str, list[str]]:
+    """The spec's ``x-matching-modes`` of a request schema (top level or in its allOf), or {}."""
+    for node in [schema, *schema.get("allOf", [])]:
+        modes = node.get("x-matching-modes") if isinstance(node, dict) else None
+        if isinstance(modes, dict):
+            return modes
+    return {}
+
+
+def _without_empty(body: dict[str, Any]) -> dict[str, Any]:
+    """The body as a server that reads ``null`` and ``""`` (in XML an empty element) as an absent value sees it."""
+    return {k: v for k, v in body.items() if v is not None and v != ""}
+
+
+def _without_unused(body: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    """The body as a server that ignores the identifiers its matching mode does not use sees it."""
+    modes = _matching_modes(schema)
+    if not modes:
+        return body
+    default = schema.get("properties", {}).get("matching", {}).get("default")
+    mode = body.get("matching", default)
+    if not isinstance(mode, str) or mode not in modes:
+        return body  # no readable mode: nothing is known to be unused
+    unused = {name for names in modes.values() for name in names} - set(modes[mode])
+    return {k: v for k, v in body.items() if k not in unused}
+
+
+def readings(body: Any, schema: dict[str, Any]) -> list[Any]:
+    """Every way a faithful server may read ``body`` where the docs are silent.
+
+    The docs say nothing about ``null`` or empty values of optional parameters, nor whether identifiers that
+    the matching mode does not use are checked. A request must be refused only when it is clearly invalid in
+    every reading.
+    """
+    if not isinstance(body, dict):
+        return [body]
+    found = [body]
+    for variant in (
+        _without_empty(body),
+        _without_unused(body, schema),
+        _without_unused(_without_empty(body), schema),
+    ):
+        if variant not in found:
+            found.append(variant)
+    return found
+
+
+def _accepted_elsewhere(error: ValidationError) -> bool:
+    """A type another docs page allows, declared by the spec as ``x-also-documented-types``."""
+    if error.validator != "type" or not isinstance(error.schema, dict):
+        return False
+    also = error.schema.get("x-also-documented-types", [])
+    instance = error.instance
+    kind = (
+        "boolean"
+        if isinstance(instance, bool)
+        else "integer"
+        if isinstance(instance, int)
+        else "number"
+        if isinstance(instance, float)
+        else "string"
+        if isinstance(instance, str)
+        else ""
+    )
+    return bool(kind) and kind in also
+
+
+def _messages(validator: Draft202012Validator, body: Any) -> list[str]:
     found = []
     for error in validator.iter_errors(body):
-        if _clear(error):
+        if _clear(error) and not _accepted_elsewhere(error):
             where = "/".join(str(p) for p in error.absolute_path) or "(body)"
             found.append(f"{where}: {error.message}")
+    return found
+
+
+def clear_violations(validator: Draft202012Validator, body: Any) -> list[str]:
+    """Messages of the clear violations of ``body``; empty when the body is valid or only subtly invalid.
+
+    Clear means clear in every reading a faithful server may take (see ``readings``).
+    """
+    found: list[str] = []
+    for index, reading in enumerate(readings(body, validator.schema)):
+        messages = _messages(validator, reading)
+        if not messages:
+            return []
+        if index == 0:
+            found = messages
     return found
 
 

@@ -17,7 +17,11 @@ PYTHON_DIR = GENERATED / "python"
 def test_python_client_is_clean_under_mypy_strict() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "mypy", "-p", "altcraft_promo_client", "--cache-dir", "/dev/null"],
-        cwd=PYTHON_DIR, capture_output=True, text=True, timeout=300, check=False,
+        cwd=PYTHON_DIR,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -25,7 +29,11 @@ def test_python_client_is_clean_under_mypy_strict() -> None:
 def test_python_client_is_clean_under_ruff() -> None:
     ruff = Path(sys.executable).with_name("ruff")
     result = subprocess.run(
-        [str(ruff), "check", "--no-cache", "."], cwd=PYTHON_DIR, capture_output=True, text=True, timeout=120,
+        [str(ruff), "check", "--no-cache", "."],
+        cwd=PYTHON_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -49,6 +57,10 @@ def test_typescript_client_is_clean_under_tsc_strict() -> None:
             pytest.skip(f"npm ci failed (no registry?): {install.stderr[-300:]}")
     result = subprocess.run(
         [npx, "--no-install", "tsc", "--noEmit", "--strict", str(GENERATED / "typescript" / "client.ts")],
-        cwd=REPO, capture_output=True, text=True, timeout=300, check=False,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -77,7 +77,8 @@ class ByPhone:
 
 @dataclass(frozen=True)
 class ByCustomField:
-    """Match the profile by ``custom``: Custom database field for profile matching. Custom field value."""
+    """Match the profile by ``custom``: Custom database field for profile matching. Custom field value
+    (the Matching page also allows an integer; stance 12)."""
 
     field_name: str
     field_value: str
