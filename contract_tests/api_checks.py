@@ -15,7 +15,7 @@ from schemathesis.specs.openapi.checks import (
 
 from contract_tests.exchange import encode, read_envelope, sent_body, status_problem
 from contract_tests.suite import Suite
-from contract_tests.validity import clear_violations, fully_valid
+from contract_tests.validity import clear_violations, fully_valid, is_error_envelope, response_problems
 from promo_spec import Spec
 from promo_spec.xml_codec import XmlBodyError, parse_xml
 
@@ -35,12 +35,14 @@ def checks_for(suite: Suite) -> list[Any]:
     Left out on purpose: ``status_code_conformance`` and ``content_type_conformance``. The docs' note on HTTP
     status is cut off and no page names the XML response media type, so ``answer_is_envelope`` asserts only
     what is documented (an envelope in the asked format, no server error) and the wire log records the rest.
+    ``response_schema_conformance`` runs inside ``response_conforms``, on successful answers only: the docs
+    show no refused request's answer beyond ``error`` and ``error_text``.
     """
     chosen = [
         not_a_server_error,
         answer_is_envelope,
         response_headers_conformance,
-        response_schema_conformance,
+        response_conforms,
         envelope_matches_input,
     ]
     if suite.target.loopback:
@@ -108,6 +110,23 @@ def answer_is_envelope(ctx: schemathesis.CheckContext, response: schemathesis.Re
     wrong = status_problem(response.status_code, error if isinstance(error, int) else None)
     if wrong:
         raise AssertionError(f"{op}: {wrong}")
+
+
+@schemathesis.check
+def response_conforms(ctx: schemathesis.CheckContext, response: schemathesis.Response, case: Any) -> None:
+    """The answer (JSON or XML, read as asked) fits the response schema; an error envelope needs error and text."""
+    if (response.request.method or "").upper() != "POST":
+        return
+    suite = CURRENT[0]
+    op, sent = _sent(case, response, suite)
+    envelope, _ = _envelope(response, suite, op, sent)
+    if envelope is None:
+        return  # answer_is_envelope reports a body that is not an envelope
+    problems = response_problems(suite.spec.response_validators[op], envelope)
+    if problems:
+        raise AssertionError(f"{op}: the answer breaks the response schema: " + "; ".join(problems[:3]))
+    if not is_error_envelope(envelope):
+        response_schema_conformance(ctx, response, case)  # Schemathesis' own reading of a successful answer
 
 
 @schemathesis.check

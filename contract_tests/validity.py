@@ -134,6 +134,32 @@ def clear_violations(validator: Draft202012Validator, body: Any) -> list[str]:
     return found
 
 
+# The docs show no error answer (only import's per-code error): of an error envelope only these are known.
+ERROR_ENVELOPE = Draft202012Validator(
+    {
+        "type": "object",
+        "required": ["error", "error_text"],
+        "properties": {"error": {"type": "integer"}, "error_text": {"type": "string"}},
+    }
+)
+
+
+def is_error_envelope(envelope: Any) -> bool:
+    """True for an envelope whose ``error`` is a non-zero integer."""
+    error = envelope.get("error") if isinstance(envelope, dict) else None
+    return isinstance(error, int) and not isinstance(error, bool) and error != 0
+
+
+def response_problems(validator: Draft202012Validator, envelope: Any) -> list[str]:
+    """How an answer breaks its response schema (``validator``); an error envelope only needs error and error_text.
+
+    The docs show no refused request's answer, so ``data`` (null, absent or anything else) and the other
+    fields of an error envelope are not judged.
+    """
+    checker = ERROR_ENVELOPE if is_error_envelope(envelope) else validator
+    return [f"/{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in checker.iter_errors(envelope)]
+
+
 def fully_valid(validator: Draft202012Validator, body: Any) -> bool:
     """True when the body satisfies its schema completely (formats included)."""
     return not any(True for _ in validator.iter_errors(body))

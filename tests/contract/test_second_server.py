@@ -17,8 +17,9 @@ HERE = Path(__file__).parent / "second_server"
 TOKEN = "second-server-token"
 
 CONFIGS = {
-    # text/xml answers, HTTP 400/401 statuses, null and "" read as absent, integer field_value accepted
-    "text-xml-http-status": {"INDEP_HTTP_STATUS": "1"},
+    # text/xml answers, HTTP 400/401 statuses, error envelopes without data, null and "" read as absent,
+    # integer field_value accepted
+    "text-xml-http-status": {"INDEP_HTTP_STATUS": "1", "INDEP_ERROR_NO_DATA": "1"},
     # application/xml, strict null, string-only field_value, unused identifiers ignored, other state choices
     "probe2-strict": {
         "INDEP_PROBE2": "1",

@@ -157,3 +157,17 @@ def test_client_records_wire_choices_and_report_shows_them() -> None:
     report = Report(target="t", prefix="p", seed="1", profile="default", mask=client.mask, wire=wire)
     assert "| format=xml: response Content-Type | text/xml | 1 |" in report.markdown()
     assert report.as_dict()["wire_choices_seen"] == wire
+
+
+def test_error_envelopes_need_only_error_and_error_text() -> None:
+    from contract_tests.validity import response_problems
+
+    attach = SPEC.response_validators["attach"]
+    assert response_problems(attach, {"error": 401, "error_text": "API token required"}) == []
+    assert response_problems(attach, {"error": 401, "error_text": "x", "data": {"why": "no token"}}) == []
+    assert response_problems(attach, {"error": 401})  # no error_text
+    assert response_problems(attach, {"error": "401", "error_text": "x"})  # error is not an integer
+    # a success is judged by the whole schema
+    assert response_problems(attach, {"error": 0, "error_text": "Successful operation"})  # no data
+    assert response_problems(attach, {"error": 0, "error_text": "ok", "data": {"code": "C"}})  # attach data is null
+    assert response_problems(attach, {"error": 0, "error_text": "ok", "data": None}) == []

@@ -181,6 +181,8 @@ IGNORE_UNUSED = bool(os.environ.get("INDEP_IGNORE_UNUSED"))
 # <x/> for empty values, export_all sorted by code).
 PROBE2 = bool(os.environ.get("INDEP_PROBE2"))
 HTTP_STATUS = bool(os.environ.get("INDEP_HTTP_STATUS"))
+# SILENT: the docs show no refused request's answer; INDEP_ERROR_NO_DATA=1 leaves `data` out of it.
+ERROR_NO_DATA = bool(os.environ.get("INDEP_ERROR_NO_DATA"))
 E_SAME_PROFILE = (1021, "Promocode is already attached to this profile")
 E_ALREADY_ACTIVE = (1022, "Promocode is already activated")
 
@@ -500,7 +502,8 @@ def render(fmt: str, code: int, text: str, data, extra: dict) -> tuple[bytes, st
     # SILENT: key order differs from the docs' examples
     env = {"error": code, "error_text": text}
     env.update(extra)
-    env["data"] = data
+    if code == 0 or not ERROR_NO_DATA:
+        env["data"] = data
     if fmt == "xml":
         body = "<xml>" + "".join(xml_elem(k, v) for k, v in env.items()) + "</xml>"
         if data is None:
