@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zlib
+from dataclasses import dataclass
 from typing import Any
 
 import schemathesis
@@ -83,62 +84,77 @@ def _header(response: schemathesis.Response, name: str) -> str:
     return str(value[0] if isinstance(value, list) and value else value or "")
 
 
-def _envelope(response: schemathesis.Response, suite: Suite, op: str, sent: Any) -> tuple[dict[str, Any] | None, str]:
-    return read_envelope(
+@dataclass(frozen=True)
+class _Answer:
+    """One POST answer as the checks read it: the operation, the body the server read, the envelope."""
+
+    suite: Suite
+    op: str
+    sent: Any  # None when the bytes sent are unreadable
+    envelope: dict[str, Any] | None
+    why: str  # why there is no envelope
+
+
+_LAST: list[tuple[schemathesis.Response, _Answer]] = []  # the checks of one response share one reading
+
+
+def _answer(case: Any, response: schemathesis.Response) -> _Answer | None:
+    """The reading of a POST answer (None for other methods), made once per response."""
+    if (response.request.method or "").upper() != "POST":
+        return None
+    if _LAST and _LAST[0][0] is response:
+        return _LAST[0][1]
+    suite = CURRENT[0]
+    op, sent = _sent(case, response, suite)
+    envelope, why = read_envelope(
         response.content,
         _header(response, "content-type"),
         suite.spec.operation(op).response_schema,
         _asked_format(sent),
     )
+    answer = _Answer(suite, op, sent, envelope, why)
+    _LAST[:] = [(response, answer)]
+    return answer
 
 
 @schemathesis.check
 def answer_is_envelope(ctx: schemathesis.CheckContext, response: schemathesis.Response, case: Any) -> None:
     """Every POST is answered with the envelope, in the format asked for, under a status that fits its error."""
-    if (response.request.method or "").upper() != "POST":
+    answer = _answer(case, response)
+    if answer is None:
         return
-    suite = CURRENT[0]
-    op, sent = _sent(case, response, suite)
-    envelope, why = _envelope(response, suite, op, sent)
+    wire = answer.suite.client.wire
     media = _header(response, "content-type").split(";", 1)[0].strip() or "(none)"
-    suite.client.wire.seen(f"format={_asked_format(sent) or 'unknown'}: response Content-Type", media)
-    if envelope is None:
-        raise AssertionError(f"{op}: the answer is not the API envelope ({why})")
-    error = envelope.get("error")
-    error_kind = "0" if error == 0 else "!= 0"
-    suite.client.wire.seen("HTTP status by envelope error", f"{response.status_code} with error {error_kind}")
+    wire.seen(f"format={_asked_format(answer.sent) or 'unknown'}: response Content-Type", media)
+    if answer.envelope is None:
+        raise AssertionError(f"{answer.op}: the answer is not the API envelope ({answer.why})")
+    error = answer.envelope.get("error")
+    wire.seen("HTTP status by envelope error", f"{response.status_code} with error {'0' if error == 0 else '!= 0'}")
     wrong = status_problem(response.status_code, error if isinstance(error, int) else None)
     if wrong:
-        raise AssertionError(f"{op}: {wrong}")
+        raise AssertionError(f"{answer.op}: {wrong}")
 
 
 @schemathesis.check
 def response_conforms(ctx: schemathesis.CheckContext, response: schemathesis.Response, case: Any) -> None:
     """The answer (JSON or XML, read as asked) fits the response schema; an error envelope needs error and text."""
-    if (response.request.method or "").upper() != "POST":
-        return
-    suite = CURRENT[0]
-    op, sent = _sent(case, response, suite)
-    envelope, _ = _envelope(response, suite, op, sent)
-    if envelope is None:
+    answer = _answer(case, response)
+    if answer is None or answer.envelope is None:
         return  # answer_is_envelope reports a body that is not an envelope
-    problems = response_problems(suite.spec.response_validators[op], envelope)
+    problems = response_problems(answer.suite.spec.response_validators[answer.op], answer.envelope)
     if problems:
-        raise AssertionError(f"{op}: the answer breaks the response schema: " + "; ".join(problems[:3]))
-    if not is_error_envelope(envelope):
+        raise AssertionError(f"{answer.op}: the answer breaks the response schema: " + "; ".join(problems[:3]))
+    if not is_error_envelope(answer.envelope):
         response_schema_conformance(ctx, response, case)  # Schemathesis' own reading of a successful answer
 
 
 @schemathesis.check
 def envelope_matches_input(ctx: schemathesis.CheckContext, response: schemathesis.Response, case: Any) -> None:
     """Invalid input (judged from the bytes sent) gets error != 0; unconditional successes get error 0."""
-    if (response.request.method or "").upper() != "POST":
-        return
-    suite = CURRENT[0]
-    op, sent = _sent(case, response, suite)
-    envelope, _ = _envelope(response, suite, op, sent)
-    if envelope is None:
+    answer = _answer(case, response)
+    if answer is None or answer.envelope is None:
         return  # answer_is_envelope reports a body that is not an envelope
+    suite, op, sent, envelope = answer.suite, answer.op, answer.sent, answer.envelope
     error = envelope.get("error")
     validator = suite.spec.request_validators[op]
     invalid = sent is None or bool(clear_violations(validator, sent))
