@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from hypothesis import strategies as st
@@ -20,6 +19,7 @@ from contract_tests.world import (
     diff,
     get_code,
     holder_view,
+    same_instant,
     snapshot,
 )
 
@@ -103,13 +103,6 @@ def _problems(
     return problems
 
 
-def _same_instant(a: str, b: str) -> bool:
-    try:
-        return datetime.fromisoformat(a.replace("Z", "+00:00")) == datetime.fromisoformat(b.replace("Z", "+00:00"))
-    except ValueError:
-        return False
-
-
 def _effects(
     suite: Suite,
     case: RuleCase,
@@ -168,7 +161,7 @@ def _effects(
             and bool(prior.activated) != bool(entry.activated)
         ):
             problems.append(f"code {code!r} changed its activation, which {case.rule.id} does not do")
-        if "expire_date_set" in effects and not _same_instant(str(info.get("expire_date", "")), sc.expire_date or ""):
+        if "expire_date_set" in effects and not same_instant(str(info.get("expire_date", "")), sc.expire_date or ""):
             problems.append(f"get.expire_date is {info.get('expire_date')!r}, sent {sc.expire_date!r}")
     if "free_code_attached_to_profile" in effects:
         drawn = [

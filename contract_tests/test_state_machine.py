@@ -7,7 +7,6 @@ code, activating twice, ...) are avoided: the step only re-reads the code, so ev
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from hypothesis import settings
@@ -19,7 +18,7 @@ from contract_tests.budgets import budget
 from contract_tests.exchange import Exchange
 from contract_tests.strategies import expire_dates, matching_modes, promo_codes
 from contract_tests.suite import Suite
-from contract_tests.world import ContractViolation, export_program, get_code
+from contract_tests.world import ContractViolation, export_program, get_code, same_instant
 
 CURRENT: list[Suite] = []
 
@@ -218,19 +217,12 @@ class PromoCodeMachine(RuleBasedStateMachine):
                         f"{code!r}: get names profile {info.get('profile_id')!r} of database "
                         f"{info.get('database_id')!r}, the model says {holder!r} of {target.db_id}"
                     )
-            if state.expire_date and not _same_instant(str(info.get("expire_date", "")), state.expire_date):
+            if state.expire_date and not same_instant(str(info.get("expire_date", "")), state.expire_date):
                 problems.append(f"{code!r}: get.expire_date {info.get('expire_date')!r}, set {state.expire_date!r}")
         if problems:
             raise ContractViolation(
                 "server state differs from the model of the documented rules:\n- " + "\n- ".join(problems)
             )
-
-
-def _same_instant(a: str, b: str) -> bool:
-    try:
-        return datetime.fromisoformat(a.replace("Z", "+00:00")) == datetime.fromisoformat(b.replace("Z", "+00:00"))
-    except ValueError:
-        return False
 
 
 def test_state_machine(suite: Suite) -> None:

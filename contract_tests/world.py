@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from contract_tests.exchange import Client, Exchange
@@ -111,3 +112,11 @@ def holder_view(info: dict[str, Any] | None) -> tuple[bool, bool, str, str]:
         str(info.get("profile_id") or ""),
         str(info.get("expire_date") or ""),
     )
+
+
+def same_instant(a: str, b: str) -> bool:
+    """True when two RFC 3339 timestamps name the same instant (any offset spelling); False if either is not one."""
+    try:
+        return datetime.fromisoformat(a.replace("Z", "+00:00")) == datetime.fromisoformat(b.replace("Z", "+00:00"))
+    except (ValueError, TypeError):  # TypeError: a timestamp without an offset next to one with
+        return False

@@ -171,3 +171,13 @@ def test_error_envelopes_need_only_error_and_error_text() -> None:
     assert response_problems(attach, {"error": 0, "error_text": "Successful operation"})  # no data
     assert response_problems(attach, {"error": 0, "error_text": "ok", "data": {"code": "C"}})  # attach data is null
     assert response_problems(attach, {"error": 0, "error_text": "ok", "data": None}) == []
+
+
+def test_timestamps_compare_as_instants() -> None:
+    from contract_tests.world import same_instant
+
+    assert same_instant("2031-01-01T03:00:00+03:00", "2031-01-01T00:00:00Z")
+    assert same_instant("2031-01-01T00:00:00.000Z", "2031-01-01T00:00:00Z")
+    assert not same_instant("2031-01-01T00:00:01Z", "2031-01-01T00:00:00Z")
+    assert not same_instant("2031-01-01T00:00:00", "2031-01-01T00:00:00Z")  # no offset: not RFC 3339
+    assert not same_instant("", "2031-01-01T00:00:00Z")
