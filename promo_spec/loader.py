@@ -77,10 +77,13 @@ class Spec:
 
     @cached_property
     def response_validators(self) -> dict[str, Draft202012Validator]:
-        """One JSON Schema validator of each operation's 200 response body."""
-        from jsonschema import Draft202012Validator
+        """One JSON Schema validator of each operation's 200 response body (formats checked: RFC 3339 times)."""
+        from jsonschema import Draft202012Validator, FormatChecker
 
-        return {op_id: Draft202012Validator(op.response_schema) for op_id, op in self.operations.items()}
+        return {
+            op_id: Draft202012Validator(op.response_schema, format_checker=FormatChecker())
+            for op_id, op in self.operations.items()
+        }
 
     @property
     def version(self) -> str:

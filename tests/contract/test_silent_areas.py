@@ -181,3 +181,15 @@ def test_timestamps_compare_as_instants() -> None:
     assert not same_instant("2031-01-01T00:00:01Z", "2031-01-01T00:00:00Z")
     assert not same_instant("2031-01-01T00:00:00", "2031-01-01T00:00:00Z")  # no offset: not RFC 3339
     assert not same_instant("", "2031-01-01T00:00:00Z")
+
+
+def test_response_times_must_be_rfc3339() -> None:
+    from contract_tests.validity import response_problems
+
+    export = SPEC.response_validators["export_all"]
+    item = {"code": "C", "attached": "2024-04-01T12:39:34Z"}
+    ok = {"error": 0, "error_text": "Successful operation", "data": [item]}
+    assert response_problems(export, ok) == []
+    assert response_problems(export, {**ok, "data": [{**item, "attached": "2024-04-01T15:39:34.5+03:00"}]}) == []
+    assert response_problems(export, {**ok, "data": [{**item, "attached": "2024-04-01 12:39:34"}]})
+    assert response_problems(export, {**ok, "data": [{**item, "attached": ""}]})  # export_all omits unset times
