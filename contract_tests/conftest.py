@@ -114,6 +114,7 @@ def suite(request: pytest.FixtureRequest) -> Iterator[Suite]:
         timeout=target.timeout_seconds,
         rate_limit=target.rate_limit_per_second,
         budget=target.request_budget,
+        xml_type=target.xml_content_type,
     )
     prefix = f"ct{time.strftime('%y%m%d%H%M%S')}{secrets.token_hex(2)}-"
     report = Report(

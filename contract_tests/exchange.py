@@ -66,12 +66,12 @@ def _xml_ready(value: Any) -> Any:
     return value
 
 
-def encode(body: Any, body_format: str) -> tuple[bytes, str]:
+def encode(body: Any, body_format: str, xml_type: str = XML_TYPE) -> tuple[bytes, str]:
     """Serialize a request body as JSON or as the API's ``<xml>`` (non-mappings become the root's text)."""
     if body_format == "xml":
         if isinstance(body, dict):
-            return to_xml(_xml_ready(body)), XML_TYPE
-        return f"<xml>{escape(str(body))}</xml>".encode(), XML_TYPE
+            return to_xml(_xml_ready(body)), xml_type
+        return f"<xml>{escape(str(body))}</xml>".encode(), xml_type
     return json.dumps(body, ensure_ascii=False).encode("utf-8"), JSON_TYPE
 
 
@@ -97,16 +97,31 @@ def read_envelope(
     ``asked`` is the response format the request asked for (``json`` or ``xml``), or None when the request
     named no format the docs know. The Content-Type is undocumented: it only must not name the other
     format. A missing or generic type (``text/plain``) is read as the asked format (both, when none was asked).
-    An error envelope in the other format is accepted: the docs do not say that a refused request's
-    ``format`` is read (a server may refuse an unreadable body, or a missing token, before it reads it).
+
+    Two leniencies apply to error envelopes only, where the docs are silent: one in the other format is
+    accepted (a server may refuse an unreadable body, or a missing token, before it reads ``format``), and
+    so is an XML one that echoes characters XML 1.0 forbids (control characters the request carried).
     """
     envelope, why = _read(body, content_type, schema, asked)
-    if envelope is None and asked is not None:
-        other, _ = _read(body, content_type, schema, None)
+    if envelope is not None:
+        return envelope, why
+    fallbacks: list[tuple[bytes, str | None]] = [(body, None)] if asked is not None else []
+    cleaned = _XML_ILLEGAL.sub(b"", body)
+    if cleaned != body:
+        fallbacks += [(cleaned, asked), (cleaned, None)] if asked is not None else [(cleaned, None)]
+    for content, fmt in fallbacks:
+        other, _ = _read(content, content_type, schema, fmt)
         error = (other or {}).get("error")
         if isinstance(error, int) and not isinstance(error, bool) and error != 0:
             return other, ""
-    return envelope, why
+    return None, why
+
+
+# C0 controls other than tab, newline and carriage return: never allowed in XML 1.0, raw or as references
+_XML_ILLEGAL = re.compile(
+    rb"[\x00-\x08\x0b\x0c\x0e-\x1f]"  # raw
+    rb"|&#(?:[xX]0*[0-8bcefBCEF]|[xX]0*1[0-9a-fA-F]|0*(?:[0-8]|1[124-9]|2[0-9]|3[01]));"  # as references
+)
 
 
 def _read(
@@ -227,6 +242,7 @@ class Client:
         timeout: float = 10.0,
         rate_limit: float | None = None,
         budget: int | None = None,
+        xml_type: str = XML_TYPE,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token
@@ -234,6 +250,7 @@ class Client:
         self.timeout = timeout
         self.rate_limit = rate_limit
         self.budget = budget
+        self.xml_type = xml_type
         self.mask = Masker([token])
         self.wire = WireLog()
         self.count = 0
@@ -317,7 +334,7 @@ class Client:
             payload["token"] = self.token
         elif token is not None:
             payload["token"] = token
-        content, content_type = encode(payload, body_format)
+        content, content_type = encode(payload, body_format, self.xml_type)
         exchange = self.send_raw(operation, content, content_type)
         self.decode(exchange, str(payload.get("format", "json")))
         return exchange

@@ -11,12 +11,15 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from contract_tests.exchange import media_kind
+
 REQUIRED = ("base_url", "token_env", "db_id", "profiles", "loyalty_programs")
 OPTIONAL = (
     "allow_remote",
     "rate_limit_per_second",
     "request_budget",
     "timeout_seconds",
+    "xml_content_type",
     "name",
 )
 PROFILE_KEYS = ("profile_id", "email", "phone", "custom")
@@ -61,6 +64,7 @@ class Target:
     rate_limit_per_second: float | None = None
     request_budget: int | None = None
     timeout_seconds: float = 10.0
+    xml_content_type: str = "application/xml"  # the docs name no XML request content type
 
     @property
     def loopback(self) -> bool:
@@ -201,6 +205,12 @@ def parse_target(data: Any, *, where: str, environ: dict[str, str] | None = None
     timeout = data.get("timeout_seconds", 10.0)
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
         raise _fail(where, f"'timeout_seconds' must be a positive number, not {timeout!r}")
+    xml_type = data.get("xml_content_type", "application/xml")
+    if not isinstance(xml_type, str) or media_kind(xml_type) != "xml":
+        raise _fail(
+            where,
+            f"'xml_content_type' must be an XML media type such as application/xml or text/xml, not {xml_type!r}",
+        )
     return Target(
         base_url=base_url,
         token_env=token_env,
@@ -215,6 +225,7 @@ def parse_target(data: Any, *, where: str, environ: dict[str, str] | None = None
         rate_limit_per_second=float(rate) if rate is not None else None,
         request_budget=budget,
         timeout_seconds=float(timeout),
+        xml_content_type=xml_type,
     )
 
 

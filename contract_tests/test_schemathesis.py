@@ -29,7 +29,7 @@ def test_api(case: Any, suite: Suite) -> None:
     body = case.body if isinstance(case.body, dict | list | str | int | float | bool) or case.body is None else {}
     media = "xml" if "xml" in str(case.media_type or "") else "json"
     body = api_checks.pin(body, suite, f"{suite.report.seed}:{op}:{suite.client.count}", op=op, media=media)
-    content, content_type = encode(body, media)
+    content, content_type = encode(body, media, suite.client.xml_type)
     exchange = suite.client.send_raw(op, content, content_type, method=method)
     try:
         case.validate_response(exchange.extra["response"], checks=api_checks.checks_for(suite))

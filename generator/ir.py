@@ -23,8 +23,10 @@ class Field:
     @property
     def py_type(self) -> str:
         """The Python annotation of the field, without ``| None``."""
-        return _PY[self.kind] if self.kind not in {"object", "array"} else (
-            self.model if self.kind == "object" else f"list[{self.model or _PY[self.item_kind]}]"
+        return (
+            _PY[self.kind]
+            if self.kind not in {"object", "array"}
+            else (self.model if self.kind == "object" else f"list[{self.model or _PY[self.item_kind]}]")
         )
 
     @property
@@ -51,8 +53,10 @@ class Field:
     @property
     def ts_type(self) -> str:
         """The TypeScript type of the field, without ``| null``."""
-        return _TS[self.kind] if self.kind not in {"object", "array"} else (
-            self.model if self.kind == "object" else f"{self.model or _TS[self.item_kind]}[]"
+        return (
+            _TS[self.kind]
+            if self.kind not in {"object", "array"}
+            else (self.model if self.kind == "object" else f"{self.model or _TS[self.item_kind]}[]")
         )
 
     @property

@@ -174,9 +174,7 @@ class _Parser:
                 found = self.matchings[branch.pointer]
                 continue
             props = self.reader.properties(branch)
-            selector = next(
-                (k for k, p in props.items() if set(p.schema.get("enum", []) or []) == set(modes)), None
-            )
+            selector = next((k for k, p in props.items() if set(p.schema.get("enum", []) or []) == set(modes)), None)
             if selector is None:
                 raise self.reader.fail(
                     f"{branch.pointer}/properties", "no property has exactly the modes of x-matching-modes as its enum"
@@ -189,9 +187,7 @@ class _Parser:
                     raise self.reader.fail(
                         f"{branch.pointer}/x-matching-modes/{_esc(mode)}", f"unknown properties {', '.join(unknown)}"
                     )
-                fields = tuple(
-                    self.reader.field(n, props[n], required=True, model_names={}) for n in names
-                )
+                fields = tuple(self.reader.field(n, props[n], required=True, model_names={}) for n in names)
                 class_name = naming.mode_class(str(mode), list(names))
                 built.append(MatchingMode(str(mode), class_name, fields, mode == default))
             name = "Profile" if not self.matchings else f"{naming.pascal(branch.name or 'x')}{len(self.matchings)}"

@@ -11,4 +11,3 @@ class SpecError(Exception):
         self.pointer = pointer
         self.message = message
         super().__init__(f"{path}#{pointer}: {message}")
-

@@ -20,15 +20,20 @@ CONFIGS = {
     # text/xml answers, HTTP 400/401 statuses, error envelopes without data, null and "" read as absent,
     # integer field_value accepted
     "text-xml-http-status": {"INDEP_HTTP_STATUS": "1", "INDEP_ERROR_NO_DATA": "1"},
-    # application/xml, strict null, string-only field_value, unused identifiers ignored, other state choices
+    # application/xml, strict null, string-only field_value, unused identifiers ignored, other state choices,
+    # HTTP 400/401 statuses
     "probe2-strict": {
         "INDEP_PROBE2": "1",
         "INDEP_XML_CTYPE": "application/xml",
         "INDEP_STRICT_EMPTY": "1",
         "INDEP_FV_STRING_ONLY": "1",
         "INDEP_IGNORE_UNUSED": "1",
+        "INDEP_HTTP_STATUS": "1",
     },
 }
+# optional target-file keys per configuration
+TARGET_EXTRAS = {"text-xml-http-status": {"xml_content_type": "text/xml"}}
+
 # what each configuration's report must record in its wire section (undocumented choices seen)
 SEEN = {
     "text-xml-http-status": ["| format=xml: response Content-Type | text/xml |", "| 401 with error != 0 |"],
@@ -54,6 +59,7 @@ def second_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tu
         target = yaml.safe_load((HERE / "target.yaml").read_text(encoding="utf-8"))
         target["base_url"] = url
         target["token_env"] = "SECOND_SERVER_TOKEN"
+        target.update(TARGET_EXTRAS.get(request.param, {}))
         path = tmp_path / "target.yaml"
         path.write_text(yaml.safe_dump(target), encoding="utf-8")
         yield path, request.param

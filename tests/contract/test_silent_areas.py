@@ -193,3 +193,13 @@ def test_response_times_must_be_rfc3339() -> None:
     assert response_problems(export, {**ok, "data": [{**item, "attached": "2024-04-01T15:39:34.5+03:00"}]}) == []
     assert response_problems(export, {**ok, "data": [{**item, "attached": "2024-04-01 12:39:34"}]})
     assert response_problems(export, {**ok, "data": [{**item, "attached": ""}]})  # export_all omits unset times
+
+
+def test_an_xml_error_that_echoes_forbidden_characters_is_still_read() -> None:
+    echoed = b"<xml><error>400</error><error_text>unknown mode '\xc3\xad\x06&#x1f;'</error_text><data/></xml>"
+    envelope, _ = read_envelope(echoed, "text/xml", SCHEMA, "xml")
+    assert envelope is not None and envelope["error"] == 400
+    # a success must be well-formed
+    broken_success = b"<xml><error>0</error><error_text>ok\x06</error_text><data/></xml>"
+    envelope, why = read_envelope(broken_success, "text/xml", SCHEMA, "xml")
+    assert envelope is None and "malformed XML" in why

@@ -81,6 +81,8 @@ def test_exhausted_is_optional() -> None:
         (_with(surprise=1), ENV, "unknown key(s) surprise"),
         (_with(request_budget=0), ENV, "request_budget"),
         (_with(rate_limit_per_second=-1), ENV, "rate_limit_per_second"),
+        (_with(xml_content_type="application/json"), ENV, "'xml_content_type' must be an XML media type"),
+        (_with(xml_content_type=7), ENV, "'xml_content_type' must be an XML media type"),
         ([1, 2], ENV, "must be a YAML mapping"),
     ],
 )
@@ -89,6 +91,21 @@ def test_bad_files_say_what_to_fix(data: Any, env: dict[str, str], says: str) ->
         parse_target(data, where="t.yaml", environ=env)
     assert says in str(caught.value)
     assert str(caught.value).startswith("target file t.yaml")
+
+
+def test_xml_content_type_is_optional_and_used_for_xml_bodies() -> None:
+    from contract_tests.exchange import Client
+    from mock_server.serve import start_background
+    from promo_spec import load_spec
+
+    assert parse_target(GOOD, where="t", environ=ENV).xml_content_type == "application/xml"
+    target = parse_target(_with(xml_content_type="text/xml; charset=utf-8"), where="t", environ=ENV)
+    assert target.xml_content_type == "text/xml; charset=utf-8"
+    with start_background(port=0, token="xml-type-token") as server:
+        client = Client(server.url, "xml-type-token", load_spec(), xml_type=target.xml_content_type)
+        exchange = client.call("export_all", {"loyalty_id": 11, "format": "xml"}, body_format="xml")
+        assert exchange.request_headers["Content-Type"] == "text/xml; charset=utf-8"
+        assert exchange.error == 0, exchange.decode_error
 
 
 def test_remote_allowed_when_opted_in() -> None:
