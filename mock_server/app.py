@@ -102,6 +102,8 @@ class MockApp:
             if kind == "xml" and "xml-request-rejected" in self.faults:
                 raise ApiError(errors.INCORRECT_REQUEST, "XML bodies are not accepted")
             request = wire.decode(body, kind, self.schemas[op_id])
+            if kind == "xml" and "xml-request-last-repeat-only" in self.faults:
+                request = {k: v[-1:] if isinstance(v, list) else v for k, v in request.items()}
             if request.get("format") == "xml":
                 fmt = "xml"
             self._authenticate(request)

@@ -23,6 +23,7 @@ FAULTS: dict[str, str] = {
     "default-matching-profile-id": "without matching, the profile is found by profile_id instead of email",
     "db-scope-ignored": "matching searches every database, the last one first",
     "xml-request-rejected": "XML request bodies are refused",
+    "xml-request-last-repeat-only": "an XML array (repeated elements, as <codes>) keeps only its last element",
     "xml-response-wrong-shape": "format=xml writes booleans as 1/0 under a <response> root",
     "format-ignored": "format=xml answers JSON",
     "auth-missing-accepted": "requests without a token are served",

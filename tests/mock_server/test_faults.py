@@ -94,6 +94,12 @@ def xml_request_rejected(api: Api) -> bool:
     return api.call("get", code="P11-0001", loyalty_id=PERSONAL)["error"] != 0
 
 
+def xml_request_last_repeat_only(api: Api) -> bool:
+    api.wire = "xml"
+    answer = api.call("import", codes=["FAULT-REPEAT-1", "FAULT-REPEAT-2"], loyalty_id=PERSONAL)
+    return answer["error"] == 0 and answer.get("inserted") != 2
+
+
 def xml_response_wrong_shape(api: Api) -> bool:
     body = json.dumps({"token": TOKEN, "code": "P11-0001", "loyalty_id": PERSONAL, "format": "xml"}).encode()
     out = api.raw("get", body).get_data()
@@ -155,6 +161,7 @@ DETECTORS: dict[str, Detector] = {
     "default-matching-profile-id": default_matching_profile_id,
     "db-scope-ignored": db_scope_ignored,
     "xml-request-rejected": xml_request_rejected,
+    "xml-request-last-repeat-only": xml_request_last_repeat_only,
     "xml-response-wrong-shape": xml_response_wrong_shape,
     "format-ignored": format_ignored,
     "auth-missing-accepted": auth_missing_accepted,
