@@ -116,6 +116,7 @@ def suite(request: pytest.FixtureRequest) -> Iterator[Suite]:
         budget=target.request_budget,
         xml_type=target.xml_content_type,
     )
+    client.mask = config.stash[MASK_KEY]  # one masker: what the suite learns to hide, every output hides
     prefix = f"ct{time.strftime('%y%m%d%H%M%S')}{secrets.token_hex(2)}-"
     report = Report(
         target=target.source if target.source == "embedded mock" else f"{target.source} ({target.base_url})",

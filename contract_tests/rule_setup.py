@@ -121,6 +121,18 @@ def _unknown_profile(suite: Suite, base: Profile) -> Profile:
     )
 
 
+def _wrong_token(suite: Suite, data: st.DataObject, salt: int) -> str:
+    """A token the server does not know: random, or the real one with a character more or less.
+
+    The near misses catch prefix comparisons; they are secrets too, so they are masked like the token.
+    """
+    real = suite.target.token
+    near = [t for t in (real + "x", real[:-1]) if t and t != real]
+    for variant in near:
+        suite.client.mask.add(variant)
+    return str(_choice(data, [f"wrong-{secrets.token_hex(8)}", *near], salt // 19, "wrong token"))
+
+
 def arrange(suite: Suite, case: RuleCase, data: st.DataObject) -> Scenario:
     """Set up the rule's ``given`` state with requests and build the request under test."""
     rule, target, client = case.rule, suite.target, suite.client
@@ -197,7 +209,7 @@ def arrange(suite: Suite, case: RuleCase, data: st.DataObject) -> Scenario:
         body["format"] = "json"
 
     token = rule.given_value("token")
-    scenario.token = "valid" if token == "valid" else None if token == "missing" else f"wrong-{secrets.token_hex(8)}"
+    scenario.token = "valid" if token == "valid" else None if token == "missing" else _wrong_token(suite, data, salt)
     if rule.given_value("request") == "invalid":
         _break(suite, case, scenario, data, salt)
     return scenario

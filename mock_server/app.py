@@ -163,6 +163,9 @@ class MockApp:
             raise ApiError(errors.TOKEN_WRONG)
         if "auth-any-token" in self.faults:
             return
+        given, real = token.encode("utf-8"), self._token
+        if "auth-prefix-token" in self.faults and given and (given.startswith(real) or real.startswith(given)):
+            return
         if not hmac.compare_digest(token.encode("utf-8"), self._token):
             raise ApiError(errors.TOKEN_WRONG)
 

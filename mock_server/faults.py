@@ -28,6 +28,7 @@ FAULTS: dict[str, str] = {
     "format-ignored": "format=xml answers JSON",
     "auth-missing-accepted": "requests without a token are served",
     "auth-any-token": "any non-empty token is accepted",
+    "auth-prefix-token": "a token that the real one starts with, or that starts with the real one, is accepted",
     "attach-race": "attach checks and sets without the lock, sleeping 20 ms in between",
     "get-hides-profile": "get omits profile_id and database_id of an attached code",
     "export-omits-activated": "export_all never shows activated",

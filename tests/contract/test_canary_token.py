@@ -12,7 +12,7 @@ CANARY = "CANARY-7f3a9c51-token"
 
 
 def test_canary_token_appears_nowhere(tmp_path: Path) -> None:
-    faults = ("xml-response-wrong-shape", "activate-unattached-ok")
+    faults = ("xml-response-wrong-shape", "activate-unattached-ok", "auth-prefix-token")
     env = dict(os.environ, ALTCRAFT_TOKEN=CANARY)
     outputs = []
     with serving_mock(faults, token=CANARY) as url:
@@ -20,6 +20,7 @@ def test_canary_token_appears_nowhere(tmp_path: Path) -> None:
         for name, extra in (
             ("rules", ("--maxfail=4", "-k", "activate.code or get.code")),
             ("api", ("--maxfail=2", "-k", "test_api")),
+            ("auth", ("--maxfail=2", "-k", "token-wrong")),  # failures show the near-miss wrong tokens
         ):
             work = tmp_path / name
             work.mkdir()
@@ -35,6 +36,7 @@ def test_canary_token_appears_nowhere(tmp_path: Path) -> None:
             assert "***" in run.stdout, "failures should show requests with the token masked"
             outputs += [run.stdout, run.stderr]
             outputs += [p.read_text(encoding="utf-8") for p in sorted(work.rglob("*")) if p.is_file()]
-    assert len(outputs) >= 8  # stdout, stderr, JUnit XML, two reports, per run
-    leaks = [text[max(0, text.find(CANARY) - 200) : text.find(CANARY) + 50] for text in outputs if CANARY in text]
-    assert not leaks, f"the canary token leaked: {leaks[:2]}"
+    assert len(outputs) >= 12  # stdout, stderr, JUnit XML, two reports, per run
+    for secret in (CANARY, CANARY[:-1]):  # the token, and a near miss the wrong-token rule sends
+        leaks = [text[max(0, text.find(secret) - 200) : text.find(secret) + 50] for text in outputs if secret in text]
+        assert not leaks, f"the canary token leaked: {leaks[:2]}"
