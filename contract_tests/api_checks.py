@@ -14,9 +14,9 @@ from schemathesis.specs.openapi.checks import (
     unsupported_method,
 )
 
-from contract_tests.exchange import encode, read_envelope, sent_body, status_problem
+from contract_tests.exchange import encode, is_error_envelope, read_envelope, sent_body, status_problem
 from contract_tests.suite import Suite
-from contract_tests.validity import clear_violations, fully_valid, is_error_envelope, response_problems
+from contract_tests.validity import clear_violations, fully_valid, response_problems
 from promo_spec import Spec
 from promo_spec.xml_codec import XmlBodyError, parse_xml
 
@@ -123,13 +123,12 @@ def answer_is_envelope(ctx: schemathesis.CheckContext, response: schemathesis.Re
     answer = _answer(case, response)
     if answer is None:
         return
-    wire = answer.suite.client.wire
-    media = _header(response, "content-type").split(";", 1)[0].strip() or "(none)"
-    wire.seen(f"format={_asked_format(answer.sent) or 'unknown'}: response Content-Type", media)
+    answer.suite.client.wire.answered(
+        _asked_format(answer.sent), _header(response, "content-type"), response.status_code, answer.envelope
+    )
     if answer.envelope is None:
         raise AssertionError(f"{answer.op}: the answer is not the API envelope ({answer.why})")
     error = answer.envelope.get("error")
-    wire.seen("HTTP status by envelope error", f"{response.status_code} with error {'0' if error == 0 else '!= 0'}")
     wrong = status_problem(response.status_code, error if isinstance(error, int) else None)
     if wrong:
         raise AssertionError(f"{answer.op}: {wrong}")

@@ -77,7 +77,7 @@ def pytest_configure(config: pytest.Config) -> None:
     forced: Any = int(seed) if str(seed).isdigit() else seed
     hypothesis.core.global_force_seed = forced  # what --hypothesis-seed does, also for a seed chosen here
     config.stash[TARGET_KEY] = target
-    config.stash[MASK_KEY] = Masker([target.token])
+    config.stash[MASK_KEY] = Masker([target.token, *target.near_miss_tokens])
     config.stash[STATE_KEY] = {"budget": "", "started": time.monotonic()}
 
 
@@ -115,8 +115,8 @@ def suite(request: pytest.FixtureRequest) -> Iterator[Suite]:
         rate_limit=target.rate_limit_per_second,
         budget=target.request_budget,
         xml_type=target.xml_content_type,
+        mask=config.stash[MASK_KEY],  # one masker for the client and every output
     )
-    client.mask = config.stash[MASK_KEY]  # one masker: what the suite learns to hide, every output hides
     prefix = f"ct{time.strftime('%y%m%d%H%M%S')}{secrets.token_hex(2)}-"
     report = Report(
         target=target.source if target.source == "embedded mock" else f"{target.source} ({target.base_url})",

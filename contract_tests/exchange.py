@@ -14,11 +14,10 @@ from xml.sax.saxutils import escape
 import requests
 
 from promo_spec import Spec
+from promo_spec.media import JSON_TYPE, XML_TYPE, media_kind
 from promo_spec.xml_codec import XmlBodyError, parse_xml, to_xml
 
 MASK = "***"
-JSON_TYPE = "application/json"
-XML_TYPE = "application/xml"
 
 
 class BudgetExhausted(BaseException):
@@ -75,20 +74,6 @@ def encode(body: Any, body_format: str, xml_type: str = XML_TYPE) -> tuple[bytes
     return json.dumps(body, ensure_ascii=False).encode("utf-8"), JSON_TYPE
 
 
-def media_kind(content_type: str) -> str:
-    """``json``, ``xml`` or ``other`` for a Content-Type header value.
-
-    The docs name no response media type, so any XML type (``application/xml``, ``text/xml``, ``+xml``, any
-    parameters) counts as XML and any JSON type (``application/json``, ``+json``) as JSON.
-    """
-    media = content_type.split(";", 1)[0].strip().lower()
-    if media in ("application/json", "text/json") or media.endswith("+json"):
-        return "json"
-    if media in ("application/xml", "text/xml") or media.endswith("+xml"):
-        return "xml"
-    return "other"
-
-
 def read_envelope(
     body: bytes, content_type: str, schema: dict[str, Any], asked: str | None
 ) -> tuple[dict[str, Any] | None, str]:
@@ -111,10 +96,15 @@ def read_envelope(
         fallbacks += [(cleaned, asked), (cleaned, None)] if asked is not None else [(cleaned, None)]
     for content, fmt in fallbacks:
         other, _ = _read(content, content_type, schema, fmt)
-        error = (other or {}).get("error")
-        if isinstance(error, int) and not isinstance(error, bool) and error != 0:
+        if is_error_envelope(other):
             return other, ""
     return None, why
+
+
+def is_error_envelope(envelope: Any) -> bool:
+    """True for an envelope whose ``error`` is a non-zero integer."""
+    error = envelope.get("error") if isinstance(envelope, dict) else None
+    return isinstance(error, int) and not isinstance(error, bool) and error != 0
 
 
 # C0 controls other than tab, newline and carriage return: never allowed in XML 1.0, raw or as references
@@ -142,10 +132,6 @@ def _read(
             return decoded, ""
         reasons.append(f"the {fmt} body is not an envelope object")
     return None, "; ".join(reasons)
-
-
-def _error_kind(error: int | None) -> str:
-    return "0" if error == 0 else "!= 0"
 
 
 def status_problem(status: int, error: int | None) -> str | None:
@@ -222,6 +208,14 @@ class WireLog:
         with self._lock:
             self.counts[(what, value)] += 1
 
+    def answered(self, asked: str | None, content_type: str, status: int, envelope: dict[str, Any] | None) -> None:
+        """Record an answer's media type (per asked format) and, for an envelope, its status next to its error."""
+        media = content_type.split(";", 1)[0].strip() or "(none)"
+        self.seen(f"format={asked or 'unknown'}: response Content-Type", media)
+        if envelope is not None:
+            error = "0" if envelope.get("error") == 0 else "!= 0"
+            self.seen("HTTP status by envelope error", f"{status} with error {error}")
+
     def as_dict(self) -> dict[str, dict[str, int]]:
         """``{what: {value: count}}``, sorted."""
         found: dict[str, dict[str, int]] = {}
@@ -243,6 +237,7 @@ class Client:
         rate_limit: float | None = None,
         budget: int | None = None,
         xml_type: str = XML_TYPE,
+        mask: Masker | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token
@@ -251,7 +246,7 @@ class Client:
         self.rate_limit = rate_limit
         self.budget = budget
         self.xml_type = xml_type
-        self.mask = Masker([token])
+        self.mask = mask or Masker([token])
         self.wire = WireLog()
         self.count = 0
         self.unlimited = False  # set during cleanup: the budget guards the tests, not the cleanup
@@ -344,11 +339,7 @@ class Client:
         schema = self.spec.operation(exchange.operation).response_schema
         ctype = exchange.response_headers.get("Content-Type", exchange.response_headers.get("content-type", ""))
         exchange.envelope, exchange.decode_error = read_envelope(exchange.response_body, ctype, schema, response_format)
-        self.wire.seen(f"format={response_format}: response Content-Type", ctype.split(";", 1)[0].strip() or "(none)")
-        if exchange.envelope is not None:
-            self.wire.seen(
-                "HTTP status by envelope error", f"{exchange.status} with error {_error_kind(exchange.error)}"
-            )
+        self.wire.answered(response_format, ctype, exchange.status, exchange.envelope)
 
     def describe(self, exchange: Exchange) -> str:
         """The one request/response formatter: token masked everywhere."""

@@ -122,15 +122,9 @@ def _unknown_profile(suite: Suite, base: Profile) -> Profile:
 
 
 def _wrong_token(suite: Suite, data: st.DataObject, salt: int) -> str:
-    """A token the server does not know: random, or the real one with a character more or less.
-
-    The near misses catch prefix comparisons; they are secrets too, so they are masked like the token.
-    """
-    real = suite.target.token
-    near = [t for t in (real + "x", real[:-1]) if t and t != real]
-    for variant in near:
-        suite.client.mask.add(variant)
-    return str(_choice(data, [f"wrong-{secrets.token_hex(8)}", *near], salt // 19, "wrong token"))
+    """A token the server does not know: random, or a near miss of the real one (catches prefix comparisons)."""
+    options = [f"wrong-{secrets.token_hex(8)}", *suite.target.near_miss_tokens]
+    return str(_choice(data, options, salt // 19, "wrong token"))
 
 
 def arrange(suite: Suite, case: RuleCase, data: st.DataObject) -> Scenario:

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from contract_tests.exchange import media_kind
+from promo_spec.media import media_kind
 
 REQUIRED = ("base_url", "token_env", "db_id", "profiles", "loyalty_programs")
 OPTIONAL = (
@@ -70,6 +70,11 @@ class Target:
     def loopback(self) -> bool:
         """Whether base_url names this machine (only then may undeclared HTTP methods be probed)."""
         return is_loopback(self.base_url)
+
+    @property
+    def near_miss_tokens(self) -> tuple[str, ...]:
+        """Wrong tokens one character longer or shorter than the real one: secrets too, masked like it."""
+        return tuple(t for t in (self.token + "x", self.token[:-1]) if t and t != self.token)
 
     @property
     def programs(self) -> tuple[int, ...]:

@@ -7,12 +7,9 @@ from typing import Any
 
 from mock_server import errors
 from mock_server.errors import ApiError
+from promo_spec.media import JSON_TYPE, XML_TYPE
+from promo_spec.media import media_kind as kind_of_type
 from promo_spec.xml_codec import XmlBodyError, parse_xml, to_xml
-
-JSON_TYPE = "application/json"
-XML_TYPE = "application/xml"
-_JSON_TYPES = frozenset({"application/json", "text/json"})
-_XML_TYPES = frozenset({"application/xml", "text/xml"})
 
 
 def media_kind(content_type: str, body: bytes) -> str:
@@ -20,10 +17,9 @@ def media_kind(content_type: str, body: bytes) -> str:
     media = content_type.split(";", 1)[0].strip().lower()
     if not media:
         return "xml" if body.lstrip()[:1] == b"<" else "json"
-    if media in _JSON_TYPES or media.endswith("+json"):
-        return "json"
-    if media in _XML_TYPES or media.endswith("+xml"):
-        return "xml"
+    kind = kind_of_type(media)
+    if kind != "other":
+        return kind
     raise ApiError(
         errors.INCORRECT_REQUEST,
         f"unsupported Content-Type {media[:80]!r}; send {JSON_TYPE} or {XML_TYPE}",

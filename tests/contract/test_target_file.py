@@ -127,3 +127,8 @@ def test_shipped_examples_are_valid() -> None:
     for name in ("mock.yaml", "staging.example.yaml"):
         data = yaml.safe_load((root / name).read_text(encoding="utf-8"))
         parse_target(data, where=name, environ={data["token_env"]: "t"})
+
+
+def test_near_miss_tokens_differ_from_the_token_and_are_never_empty() -> None:
+    assert parse_target(GOOD, where="t", environ=ENV).near_miss_tokens == ("secretx", "secre")
+    assert parse_target(GOOD, where="t", environ={"CT_TOKEN": "k"}).near_miss_tokens == ("kx",)
