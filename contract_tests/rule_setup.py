@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 import zlib
 from dataclasses import dataclass, field
 from typing import Any
@@ -110,8 +109,13 @@ def _kind(rule: Rule, code_state: str, data: st.DataObject, salt: int) -> str:
     return str(_choice(data, ["personal", "universal"], salt, "program"))
 
 
-def _unknown_profile(suite: Suite, base: Profile) -> Profile:
-    tag = secrets.token_hex(6)
+def _tag(data: st.DataObject, size: int, label: str) -> str:
+    """Random hex drawn through Hypothesis, so the run's seed reproduces it."""
+    return bytes(data.draw(st.binary(min_size=size, max_size=size), label=label)).hex()
+
+
+def _unknown_profile(suite: Suite, base: Profile, data: st.DataObject) -> Profile:
+    tag = _tag(data, 6, "unknown profile")
     return Profile(
         profile_id=f"ffff{tag}{tag}",
         email=f"{suite.names.prefix}nobody-{tag}@example.invalid",
@@ -123,7 +127,7 @@ def _unknown_profile(suite: Suite, base: Profile) -> Profile:
 
 def _wrong_token(suite: Suite, data: st.DataObject, salt: int) -> str:
     """A token the server does not know: random, or a near miss of the real one (catches prefix comparisons)."""
-    options = [f"wrong-{secrets.token_hex(8)}", *suite.target.near_miss_tokens]
+    options = [f"wrong-{_tag(data, 8, 'wrong token tag')}", *suite.target.near_miss_tokens]
     return str(_choice(data, options, salt // 19, "wrong token"))
 
 
@@ -182,7 +186,7 @@ def arrange(suite: Suite, case: RuleCase, data: st.DataObject) -> Scenario:
     if op in PROFILE_OPERATIONS:
         mode = case.mode or "profile_id"
         body["db_id"] = target.db_id
-        who = _unknown_profile(suite, matched) if rule.given_value("profile") == "unknown" else matched
+        who = _unknown_profile(suite, matched, data) if rule.given_value("profile") == "unknown" else matched
         if _choice(data, [False, True], salt // 3, "decoy identifiers"):
             # the other profile's identifiers for every other mode: the server must match by `matching` only
             for other_mode in MODES:

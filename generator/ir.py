@@ -151,6 +151,15 @@ class RuleRow:
 
 
 @dataclass(frozen=True)
+class SuccessMeaning:
+    """What an operation's ``error 0`` means in every branch (the spec's ``x-success``)."""
+
+    summary: str
+    postconditions: tuple[str, ...]
+    source: str
+
+
+@dataclass(frozen=True)
 class Example:
     """One example body of the spec, as text."""
 
@@ -203,6 +212,7 @@ class Operation:
     examples: tuple[Example, ...]
     postman_json: str  # Postman request body (JSON with {{variables}})
     postman_xml: str  # Postman request body (XML with {{variables}})
+    success: SuccessMeaning | None = None  # x-success; None when the spec declares none
 
     @property
     def required_params(self) -> tuple[Field, ...]:

@@ -23,11 +23,13 @@ from generator.ir import (
     RuleRow,
     Shape,
     ShapeField,
+    SuccessMeaning,
 )
 from generator.schema import Node, SchemaReader
 from promo_spec import Spec
 from promo_spec.locate import REPO_ROOT
 from promo_spec.rules import Rule
+from promo_spec.success import Success
 
 TOKEN = "token"  # noqa: S105 - the name of the auth parameter, not a secret
 FORMAT = "format"
@@ -296,6 +298,7 @@ class _Parser:
             examples=examples,
             postman_json=_postman_json(sample if isinstance(sample, dict) else {}, self.variables()),
             postman_xml=_postman_xml(sample if isinstance(sample, dict) else {}, self.variables()),
+            success=_success(self.spec.success.get(op_id)),
         )
 
     def variables(self) -> tuple[str, ...]:
@@ -350,6 +353,12 @@ def build(spec: Spec) -> Api:
 
 
 _ERROR_WORDS = {"zero": "error = 0", "nonzero": "error ≠ 0", "any": "any error (recorded)"}
+
+
+def _success(success: Success | None) -> SuccessMeaning | None:
+    if success is None:
+        return None
+    return SuccessMeaning(success.summary, success.postconditions, success.source)
 
 
 def _row(rule: Rule) -> RuleRow:

@@ -14,6 +14,7 @@ from promo_spec.errors import SpecError
 from promo_spec.locate import default_spec_path, vocabulary_path
 from promo_spec.refs import check_refs, inline
 from promo_spec.rules import Rule, parse_rules
+from promo_spec.success import Success, parse_success
 
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
@@ -48,6 +49,12 @@ class Spec:
         self.document = document
         self.operations = _operations(document, str(path))
         self.rules: tuple[Rule, ...] = parse_rules(
+            document,
+            {op.id: op.pointer for op in self.operations.values()},
+            path=str(path),
+            check_vocabulary=check_vocabulary,
+        )
+        self.success: dict[str, Success] = parse_success(
             document,
             {op.id: op.pointer for op in self.operations.values()},
             path=str(path),

@@ -204,3 +204,18 @@ def test_an_xml_error_that_echoes_forbidden_characters_is_still_read() -> None:
     broken_success = b"<xml><error>0</error><error_text>ok\x06</error_text><data/></xml>"
     envelope, why = read_envelope(broken_success, "text/xml", SCHEMA, "xml")
     assert envelope is None and "malformed XML" in why
+
+
+def test_unknown_parameters_make_a_request_neither_always_successful_nor_clearly_invalid() -> None:
+    # the false alarm seen against the second server: an unknown XML element with children
+    from contract_tests.api_checks import always_succeeds
+
+    schema = SPEC.operation("export_all").request_schema
+    validator = SPEC.request_validators["export_all"]
+    xml = b"<xml><eF><LPT1>38532484</LPT1></eF><loyalty_id>11</loyalty_id><token>t</token></xml>"
+    sent = parse_xml(xml, schema)
+    assert clear_violations(validator, sent) == []
+    assert not always_succeeds(validator, "export_all", sent, token="t", programs=(11, 12))
+    plain = parse_xml(b"<xml><loyalty_id>11</loyalty_id><token>t</token></xml>", schema)
+    assert always_succeeds(validator, "export_all", plain, token="t", programs=(11, 12))
+    assert not always_succeeds(validator, "export_all", plain, token="t", programs=(12,))

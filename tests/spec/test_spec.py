@@ -12,6 +12,7 @@ import yaml
 from promo_spec import SpecError, load_spec
 from promo_spec.loader import JSON, XML
 from promo_spec.locate import REPO_ROOT, default_spec_path, vocabulary_path
+from promo_spec.success import postcondition_terms
 from promo_spec.xml_codec import parse_xml
 
 SPEC = load_spec()
@@ -269,3 +270,23 @@ def test_invalid_yaml_is_rejected_with_line(tmp_path: Path) -> None:
 def test_missing_file_is_rejected(tmp_path: Path) -> None:
     with pytest.raises(SpecError, match="cannot read the spec"):
         load_spec(tmp_path / "nope.yaml")
+
+
+def test_every_operation_declares_what_success_means() -> None:
+    spec = load_spec()
+    assert set(spec.success) == set(spec.operations)
+    terms = set(postcondition_terms())
+    for success in spec.success.values():
+        assert success.postconditions and set(success.postconditions) <= terms
+    readme = (REPO_ROOT / "spec" / "README.md").read_text(encoding="utf-8")
+    for term in terms:
+        assert f"`{term}`" in readme, f"spec/README.md does not explain the postcondition {term}"
+
+
+def test_x_success_outside_the_vocabulary_is_refused(tmp_path: Path) -> None:
+    document = yaml.safe_load(default_spec_path().read_text(encoding="utf-8"))
+    document["paths"]["/api/v1.1/promocodes/get"]["post"]["x-success"]["postconditions"] = ["made_up"]
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump(document), encoding="utf-8")
+    with pytest.raises(SpecError, match="x-success breaks the vocabulary"):
+        load_spec(path)
