@@ -150,6 +150,21 @@ def status_problem(status: int, error: int | None) -> str | None:
     return None
 
 
+def label_problem(body: bytes, content_type: str) -> str:
+    """Why a body's Content-Type does not name its syntax ('' when it does, or when the body is neither).
+
+    A JSON body needs a JSON media type (``application/json`` or ``+json``, RFC 8259 section 11), an XML body
+    an XML one (``application/xml``, ``text/xml`` or ``+xml``, RFC 7303); parameters such as charset are free.
+    """
+    first = body.lstrip()[:1]
+    actual = "json" if first in (b"{", b"[") else "xml" if first == b"<" else ""
+    if not actual or media_kind(content_type) == actual:
+        return ""
+    wanted = "a JSON media type (application/json, +json)" if actual == "json" else "an XML media type"
+    shown = content_type or "(no Content-Type)"
+    return f"[wire-label] a {actual.upper()} body labelled {shown!r}: it needs {wanted}"
+
+
 def sent_body(content: bytes | None, content_type: str, schema: dict[str, Any]) -> Any:
     """Read back the bytes actually sent, as the server would (JSON parsed, XML through parse_xml)."""
     raw = content or b""
@@ -172,6 +187,7 @@ class Exchange:
     response_body: bytes
     envelope: dict[str, Any] | None = None
     decode_error: str = ""
+    label_problem: str = ""  # the answer's Content-Type does not name its body's syntax
     elapsed: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -339,6 +355,7 @@ class Client:
         schema = self.spec.operation(exchange.operation).response_schema
         ctype = exchange.response_headers.get("Content-Type", exchange.response_headers.get("content-type", ""))
         exchange.envelope, exchange.decode_error = read_envelope(exchange.response_body, ctype, schema, response_format)
+        exchange.label_problem = label_problem(exchange.response_body, ctype)
         self.wire.answered(response_format, ctype, exchange.status, exchange.envelope)
 
     def describe(self, exchange: Exchange) -> str:

@@ -7,6 +7,8 @@ from typing import Any
 from hypothesis import strategies as st
 
 from contract_tests.exchange import Exchange, status_problem
+from contract_tests.observed import Observed, observed, subject_of
+from contract_tests.oracles import judge
 from contract_tests.report import Observation
 from contract_tests.rule_setup import RuleCase, Scenario, arrange
 from contract_tests.suite import Suite
@@ -25,7 +27,7 @@ from contract_tests.world import (
 
 
 def run_rule_case(suite: Suite, case: RuleCase, data: st.DataObject) -> None:
-    """Check one example of ``case``; ContractViolation names the rule and shows the evidence."""
+    """Check one example of ``case``; ContractViolation names the rule or oracle and shows the evidence."""
     scenario = arrange(suite, case, data)
     client, rule = suite.client, case.rule
     watched = [c for c in [scenario.code, *scenario.new_codes, *scenario.duplicates] if c]
@@ -53,14 +55,31 @@ def run_rule_case(suite: Suite, case: RuleCase, data: st.DataObject) -> None:
             verdict="asserted" if rule.asserted else "recorded",
         )
     )
-    problems = _problems(suite, case, scenario, exchange, before, after, changes, gets_after)
+    look_before = observed(before, {(scenario.program, c): gets_before[c] for c in watched})
+    look_after = observed(after, {(scenario.program, c): gets_after[c] for c in watched})
+    found = _problems(suite, case, scenario, exchange, before, after, changes, gets_after)
+    problems = [f"[rule {rule.id}] {p}" for p in found]
+    if exchange.envelope is not None:
+        subject = subject_of(suite.target, rule.operation, scenario.body)
+        if subject is not None:
+            problems += judge(suite, subject, exchange.envelope, look_before, look_after, label=exchange.label_problem)
     if problems:
         title = f"{case.id} ({rule.status}): {problems[0]}"
         evidence = "\n".join(f"- {p}" for p in problems)
         raise ContractViolation(
             f"{title}\nrule {rule.id}: {rule.summary}\nsource: {rule.source}\nproblems:\n{evidence}\n"
-            f"{client.describe(exchange)}\nstate change seen through export_all/get:\n{summary}"
+            f"{client.describe(exchange)}\nstate change seen through export_all/get:\n{summary}\n"
+            f"state before (codes the request names): {_state(look_before, scenario.program, watched)}\n"
+            f"state after: {_state(look_after, scenario.program, watched)}"
         )
+
+
+def _state(look: Observed, program: int, codes: list[str]) -> str:
+    """The watched codes as one look showed them, for the evidence."""
+    if not codes:
+        return "(no code named)"
+    return "; ".join(f"{c!r}: export_all {look.listed(program, c)}, get {holder_view(look.get(program, c))}"
+                     for c in codes)
 
 
 def _problems(
@@ -90,14 +109,14 @@ def _problems(
         problems.append("expected a non-zero error, got error 0")
     if expect.error_code is not None and error != 0 and error != expect.error_code:
         problems.append(f"expected error {expect.error_code}, got {error}")
-    if error != 0 or (expect.error != "zero" and rule.asserted):
+    if error != 0:
+        return problems  # the frame oracle judges what a refusal changed
+    if expect.error != "zero" and rule.asserted:
         if changes:
-            problems.append(
-                "a refused request changed the server's state" if error != 0 else "the request changed state"
-            )
+            problems.append("the request changed state")
         return problems
     if not rule.asserted:
-        return problems  # error 0 where the docs are silent: recorded in the report, not judged
+        return problems  # error 0 where the docs are silent: the postconditions, frame and invariants judge it
     problems += _effects(suite, case, sc, exchange, before, after, changes, gets)
     problems += _reports(suite, case, sc, exchange, after)
     return problems

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from contract_tests.exchange import Client
+from contract_tests.invariants import History
 from contract_tests.report import Report
 from contract_tests.strategies import CodeNames
 from contract_tests.target import Target
@@ -20,6 +21,7 @@ class Suite:
     spec: Spec
     names: CodeNames
     report: Report
+    history: History = field(default_factory=History)  # what earlier looks showed, for the invariants
 
     def __repr__(self) -> str:
         # Hypothesis and pytest print arguments: keep it short, and free of anything secret
