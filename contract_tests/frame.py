@@ -88,7 +88,9 @@ def _fields(subject: Subject, key: Key, before: Observed, after: Observed) -> li
         holder = old_info.get("profile_id")
         kept = bool((new_info or {}).get("is_attached")) and (new_info or {}).get("profile_id") == holder
         if old_info.get("is_attached") and holder and holder != subject.matched.profile_id and not kept:
-            problems.append(f"[frame] detach for {subject.matched.profile_id!r} took {key[1]!r} from profile {holder!r}")
+            problems.append(
+                f"[frame] detach for {subject.matched.profile_id!r} took {key[1]!r} from profile {holder!r}"
+            )
     return problems
 
 

@@ -57,9 +57,13 @@ class History:
                     f"[invariant get-export-agree] {code!r} of program {program}: "
                     + ("get finds it, export_all does not list it" if entry is None else "listed, but get refuses it")
                 )
-            elif entry is not None and info is not None and (
-                bool(entry.attached) != bool(info.get("is_attached"))
-                or bool(entry.activated) != bool(info.get("is_activated"))
+            elif (
+                entry is not None
+                and info is not None
+                and (
+                    bool(entry.attached) != bool(info.get("is_attached"))
+                    or bool(entry.activated) != bool(info.get("is_activated"))
+                )
             ):
                 problems.append(
                     f"[invariant get-export-agree] {code!r} of program {program}: export_all attached "
@@ -110,9 +114,7 @@ class History:
             now[key] = when
             last = self.stamps.get(key)
             if last is not None and when < last[1]:
-                problems.append(
-                    f"[invariant timestamps] {name} of {code!r} moved backwards: {last[0]!r} -> {value!r}"
-                )
+                problems.append(f"[invariant timestamps] {name} of {code!r} moved backwards: {last[0]!r} -> {value!r}")
             if last is not None and name == "created" and when != last[1]:
                 problems.append(f"[invariant timestamps] created of {code!r} changed: {last[0]!r} -> {value!r}")
             self.stamps[key] = (value, when)

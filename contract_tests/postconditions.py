@@ -95,8 +95,13 @@ def matched_profile_holds_code(look: Look) -> list[str]:
         info = look.info(sub.program, code) or {}
         if sub.matched is None or info.get("profile_id") == sub.matched.profile_id:
             return []
-    return [_tag(term, f"attach without a code answered error 0, but no code of program {sub.program} "
-                       "became attached and the matched profile holds none")]
+    return [
+        _tag(
+            term,
+            f"attach without a code answered error 0, but no code of program {sub.program} "
+            "became attached and the matched profile holds none",
+        )
+    ]
 
 
 def matched_profile_released_code(look: Look) -> list[str]:
@@ -106,8 +111,13 @@ def matched_profile_released_code(look: Look) -> list[str]:
         return []
     info = look.info(sub.program, sub.code)
     if info is not None and info.get("is_attached") and info.get("profile_id") == sub.matched.profile_id:
-        return [_tag("matched_profile_released_code", f"detach answered error 0, but get still names the matched "
-                     f"profile {sub.matched.profile_id!r} as the holder of {sub.code!r}")]
+        return [
+            _tag(
+                "matched_profile_released_code",
+                f"detach answered error 0, but get still names the matched "
+                f"profile {sub.matched.profile_id!r} as the holder of {sub.code!r}",
+            )
+        ]
     return []
 
 
@@ -121,9 +131,14 @@ def _activation(look: Look, term: str, code: str, wanted: bool) -> list[str]:
     shown = bool(info.get("is_activated"))
     exported = bool(listed.activated) if listed is not None else shown
     if shown != wanted or exported != wanted:
-        return [_tag(term, f"{code!r} should be {'activated' if wanted else 'not activated'} afterwards "
-                     f"(get is_activated {info.get('is_activated')!r}, export_all activated "
-                     f"{listed.activated if listed else '(not read)'!r})")]
+        return [
+            _tag(
+                term,
+                f"{code!r} should be {'activated' if wanted else 'not activated'} afterwards "
+                f"(get is_activated {info.get('is_activated')!r}, export_all activated "
+                f"{listed.activated if listed else '(not read)'!r})",
+            )
+        ]
     return []
 
 
@@ -146,8 +161,13 @@ def requested_state_shown(look: Look) -> list[str]:
     if sub.expire_date is not None and sub.expire_date.strip():
         info = look.info(sub.program, sub.code) or {}
         if not same_instant(str(info.get("expire_date", "")), sub.expire_date):
-            problems.append(_tag(term, f"get.expire_date of {sub.code!r} is {info.get('expire_date')!r}, "
-                                       f"the request sent {sub.expire_date!r}"))
+            problems.append(
+                _tag(
+                    term,
+                    f"get.expire_date of {sub.code!r} is {info.get('expire_date')!r}, "
+                    f"the request sent {sub.expire_date!r}",
+                )
+            )
     return problems
 
 
@@ -191,8 +211,10 @@ def describes_listed_code(look: Look) -> list[str]:
         elif bool(entry.attached) != bool(data.get("is_attached")) or bool(entry.activated) != bool(
             data.get("is_activated")
         ):
-            problems.append(f"get (is_attached {data.get('is_attached')!r}, is_activated "
-                            f"{data.get('is_activated')!r}) and export_all ({entry}) disagree")
+            problems.append(
+                f"get (is_attached {data.get('is_attached')!r}, is_activated "
+                f"{data.get('is_activated')!r}) and export_all ({entry}) disagree"
+            )
     return [_tag(term, p) for p in problems]
 
 
@@ -217,8 +239,10 @@ def lists_program(look: Look) -> list[str]:
         elif bool(item.get("attached")) != bool(info.get("is_attached")) or bool(item.get("activated")) != bool(
             info.get("is_activated")
         ):
-            problems.append(f"export_all lists {item!r}, get reports is_attached {info.get('is_attached')!r}, "
-                            f"is_activated {info.get('is_activated')!r}")
+            problems.append(
+                f"export_all lists {item!r}, get reports is_attached {info.get('is_attached')!r}, "
+                f"is_activated {info.get('is_activated')!r}"
+            )
     return [_tag(term, p) for p in problems]
 
 

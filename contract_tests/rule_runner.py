@@ -78,8 +78,9 @@ def _state(look: Observed, program: int, codes: list[str]) -> str:
     """The watched codes as one look showed them, for the evidence."""
     if not codes:
         return "(no code named)"
-    return "; ".join(f"{c!r}: export_all {look.listed(program, c)}, get {holder_view(look.get(program, c))}"
-                     for c in codes)
+    return "; ".join(
+        f"{c!r}: export_all {look.listed(program, c)}, get {holder_view(look.get(program, c))}" for c in codes
+    )
 
 
 def _problems(
