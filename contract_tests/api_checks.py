@@ -14,7 +14,10 @@ from schemathesis.specs.openapi.checks import (
     unsupported_method,
 )
 
-from contract_tests.exchange import encode, is_error_envelope, read_envelope, sent_body, status_problem
+from contract_tests.exchange import encode, is_error_envelope, label_problem, read_envelope, sent_body, status_problem
+from contract_tests.observed import Observed, subject_of
+from contract_tests.oracles import reader
+from contract_tests.postconditions import Look, success_problems
 from contract_tests.suite import Suite
 from contract_tests.validity import clear_violations, fully_valid, response_problems
 from promo_spec import Spec
@@ -42,6 +45,7 @@ def checks_for(suite: Suite) -> list[Any]:
     chosen = [
         not_a_server_error,
         answer_is_envelope,
+        success_keeps_meaning,
         response_headers_conformance,
         response_conforms,
         envelope_matches_input,
@@ -128,10 +132,29 @@ def answer_is_envelope(ctx: schemathesis.CheckContext, response: schemathesis.Re
     )
     if answer.envelope is None:
         raise AssertionError(f"{answer.op}: the answer is not the API envelope ({answer.why})")
+    label = label_problem(response.content or b"", _header(response, "content-type"))
+    if label:
+        raise AssertionError(f"{answer.op}: {label}")
     error = answer.envelope.get("error")
     wrong = status_problem(response.status_code, error if isinstance(error, int) else None)
     if wrong:
         raise AssertionError(f"{answer.op}: {wrong}")
+
+
+@schemathesis.check
+def success_keeps_meaning(ctx: schemathesis.CheckContext, response: schemathesis.Response, case: Any) -> None:
+    """An error 0 on the target's data keeps the operation's meaning (x-success), read back through get."""
+    answer = _answer(case, response)
+    if answer is None or answer.envelope is None or answer.envelope.get("error") != 0:
+        return
+    suite = answer.suite
+    subject = subject_of(suite.target, answer.op, answer.sent)
+    if subject is None or subject.program not in suite.target.programs:
+        return  # the state outside the target's programs cannot be read
+    look = Look(suite.target, subject, answer.envelope, None, Observed(), reader(suite))
+    problems = success_problems(suite.spec, look)
+    if problems:
+        raise AssertionError(f"{answer.op}: {problems[0]}" + "".join(f"\n- {p}" for p in problems[1:]))
 
 
 @schemathesis.check

@@ -28,7 +28,7 @@ from promo_spec import load_spec
 
 HERE = Path(__file__).parent
 MOCK_TARGET = HERE / "targets" / "mock.yaml"
-MODULE_ORDER = ("test_concurrency", "test_rules", "test_state_machine", "test_schemathesis")
+MODULE_ORDER = ("test_concurrency", "test_rules", "test_scoping", "test_state_machine", "test_schemathesis")
 for _name in PROFILES:
     settings.register_profile(
         f"contract-{_name}",

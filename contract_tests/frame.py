@@ -55,7 +55,13 @@ def frame_problems(subject: Subject, before: Observed, after: Observed, *, succe
     if not success:
         return [f"[frame] a refused request changed the server's state: {_describe(moved)}"]
     allowed: set[Key] = set()
-    if subject.program is not None and subject.op in ("import", "attach", "detach", "activate", "update"):
+    # a detach in another database cannot release what the target's profiles hold
+    ops = (
+        ("import", "attach", "activate", "update")
+        if subject.foreign_db
+        else ("import", "attach", "detach", "activate", "update")
+    )
+    if subject.program is not None and subject.op in ops:
         allowed = {(subject.program, c) for c in subject_codes(subject)}
         if subject.op == "attach" and subject.code is None:
             allowed |= _drawn(subject, before, after, moved)

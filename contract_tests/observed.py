@@ -65,6 +65,7 @@ class Subject:
     activated: bool | None = None
     expire_date: str | None = None
     personal: bool = False  # the program restricts multiple usage (the target's personal program)
+    foreign_db: bool = False  # attach/detach naming a database the target does not list
 
 
 def _int(value: Any) -> int | None:
@@ -120,6 +121,7 @@ def subject_of(target: Target, op: str, body: Any) -> Subject | None:
         activated=activated,
         expire_date=expire,
         personal=program == target.personal,
+        foreign_db=op in ("attach", "detach") and body.get("db_id") != target.db_id,
     )
 
 

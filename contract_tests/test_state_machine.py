@@ -16,6 +16,8 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, multip
 from contract_tests.actions import attach_body
 from contract_tests.budgets import budget
 from contract_tests.exchange import Exchange
+from contract_tests.observed import Observed, Subject, subject_of
+from contract_tests.oracles import judge
 from contract_tests.strategies import expire_dates, matching_modes, promo_codes
 from contract_tests.suite import Suite
 from contract_tests.world import ContractViolation, export_program, get_code, same_instant
@@ -48,6 +50,8 @@ class PromoCodeMachine(RuleBasedStateMachine):
         super().__init__()
         self.suite = CURRENT[0]
         self.model: dict[Key, CodeModel] = {}
+        self.last_look: Observed | None = None  # what the previous invariant saw: the state before this step
+        self.pending: tuple[Subject, dict[str, Any], str] | None = None  # the step's request, answer, evidence
 
     # helpers -----------------------------------------------------------------------------------------
     def _program(self, kind: str) -> int:
@@ -61,6 +65,11 @@ class PromoCodeMachine(RuleBasedStateMachine):
         exchange = self.suite.client.call(op, body, body_format=body_format)
         if exchange.envelope is None:
             raise ContractViolation(f"{op}: the answer is not the API envelope\n{self.suite.client.describe(exchange)}")
+        if exchange.label_problem:
+            raise ContractViolation(f"{exchange.label_problem}\n{self.suite.client.describe(exchange)}")
+        subject = subject_of(self.suite.target, op, body)
+        if subject is not None:  # judged by the next invariant, against the look before this step
+            self.pending = (subject, exchange.envelope, self.suite.client.describe(exchange))
         return exchange
 
     def _expect(self, exchange: Exchange, *, success: bool, rule_id: str) -> None:
@@ -193,10 +202,25 @@ class PromoCodeMachine(RuleBasedStateMachine):
             return
         client, target = self.suite.client, self.suite.target
         listed = {kind: export_program(client, self._program(kind)) for kind in ("personal", "universal")}
+        gets = {(self._program(kind), code): get_code(client, self._program(kind), code) for kind, code in self.model}
+        look = Observed({self._program(kind): listing for kind, listing in listed.items()}, dict(gets))
+        pending, self.pending = self.pending, None
+        if pending is not None and self.last_look is not None:
+            subject, envelope, evidence = pending
+            found = judge(self.suite, subject, envelope, self.last_look, look)
+            if found:
+                raise ContractViolation(
+                    f"{subject.op} (state machine): {found[0]}\n- " + "\n- ".join(found) + f"\n{evidence}"
+                )
+        else:
+            found = self.suite.history.check(look)
+            if found:
+                raise ContractViolation("state machine: " + found[0] + "\n- " + "\n- ".join(found))
+        self.last_look = look
         problems = []
         for (kind, code), state in self.model.items():
             entry = listed[kind].get(code)
-            info = get_code(client, self._program(kind), code)
+            info = gets[(self._program(kind), code)]
             if entry is None or info is None:
                 problems.append(f"{code!r} is missing from program {kind} (export_all or get)")
                 continue

@@ -1,0 +1,90 @@
+"""Scoping by every identifier: a db_id or loyalty_id the target does not list, a code of the other program.
+
+The docs say nothing about these requests' outcome, so any answer is accepted and recorded; whatever it is,
+nothing of the target's data outside the request's own scope may change, and a success keeps the operation's
+meaning (so a profile of another database is never the one matched).
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from contract_tests import actions
+from contract_tests.observed import observed, subject_of
+from contract_tests.oracles import judge
+from contract_tests.report import Observation
+from contract_tests.strategies import promo_codes
+from contract_tests.suite import Suite
+from contract_tests.world import ContractViolation, get_code, snapshot
+
+CASES = [
+    *[("unknown-db", op) for op in ("attach", "detach")],
+    *[("unknown-program", op) for op in ("get", "activate", "update", "attach", "detach", "import", "export_all")],
+    *[("other-program-code", op) for op in ("get", "activate", "update", "attach", "detach")],
+]
+FAR = st.integers(min_value=10**8, max_value=2 * 10**9)  # identifiers a real server almost surely lacks
+
+
+@pytest.mark.parametrize(("scope", "op"), CASES, ids=[f"{s}-{o}" for s, o in CASES])
+@given(data=st.data())
+def test_request_outside_the_target_changes_nothing_else(
+    suite: Suite, scope: str, op: str, data: st.DataObject
+) -> None:
+    """Whatever the answer, only the request's own scope changes, and a success keeps the operation's meaning."""
+    target, client = suite.target, suite.client
+    kind = data.draw(st.sampled_from(["personal", "universal"]), label="program")
+    home, other = target.program(kind), target.program("universal" if kind == "personal" else "personal")
+    profile = target.profiles[data.draw(st.integers(0, len(target.profiles) - 1), label="profile")]
+    code = data.draw(promo_codes(prefix=suite.names.next_prefix(), flavour="plain"), label="code")
+    actions.import_codes(client, home, [code])
+    actions.attach(client, target, home, code, profile)  # a held code: detach, activate and update have a subject
+    named_program = home
+    if scope == "unknown-program":
+        named_program = data.draw(FAR.filter(lambda n: n not in target.programs), label="loyalty_id")
+    elif scope == "other-program-code":
+        named_program = other
+    body: dict[str, object] = {"loyalty_id": named_program}
+    if op == "import":
+        body["codes"] = [data.draw(promo_codes(prefix=suite.names.next_prefix(), flavour="plain"), label="new")]
+    elif op != "export_all":
+        body["code"] = code
+    if op == "update":
+        body["activated"] = True
+    if op in ("attach", "detach"):
+        body.update(actions.attach_body(target, named_program, profile, code=code))
+        if scope == "unknown-db":
+            body["db_id"] = data.draw(FAR.filter(lambda n: n != target.db_id), label="db_id")
+    keys = [(home, code), (other, code)]
+    before = snapshot(client, target.programs)
+    gets_before = {key: get_code(client, *key) for key in keys}
+    exchange = client.call(op, dict(body))
+    after = snapshot(client, target.programs)
+    gets_after = {key: get_code(client, *key) for key in keys}
+    suite.report.observe(
+        Observation(
+            f"scoping:{scope}-{op}",
+            f"scoping.{scope}",
+            "undocumented",
+            op,
+            exchange.error,
+            exchange.error_text,
+            "",
+            "recorded",
+        )
+    )
+    if exchange.envelope is None:
+        raise ContractViolation(
+            f"scoping {scope} {op}: the answer is not the API envelope\n{client.describe(exchange)}"
+        )
+    subject = subject_of(target, op, body)
+    assert subject is not None
+    look_before, look_after = observed(before, gets_before), observed(after, gets_after)
+    problems = judge(suite, subject, exchange.envelope, look_before, look_after, label=exchange.label_problem)
+    if problems:
+        raise ContractViolation(
+            f"scoping ({scope}, {op}): {problems[0]}\nproblems:\n"
+            + "\n".join(f"- {p}" for p in problems)
+            + f"\n{client.describe(exchange)}\nstate before: {gets_before}\nstate after: {gets_after}"
+        )
