@@ -176,7 +176,8 @@ def items_agree_with_listing(look: Look) -> list[str]:
     term, sub, envelope = "items_agree_with_listing", look.subject, look.envelope
     if sub.program is None:
         return []
-    items = envelope.get("data") if isinstance(envelope.get("data"), list) else []
+    data = envelope.get("data")
+    items: list[Any] = data if isinstance(data, list) else []
     good = [i for i in items if isinstance(i, dict) and i.get("error") == 0 and isinstance(i.get("code"), str)]
     problems = []
     inserted = envelope.get("inserted")

@@ -12,7 +12,7 @@ from typing import Any
 
 from jsonschema.exceptions import ValidationError, best_match
 
-from mock_server import errors, wire
+from mock_server import clock, errors, wire
 from mock_server.errors import ApiError
 from mock_server.faults import check_faults
 from mock_server.handlers import HANDLERS, Context
@@ -77,7 +77,7 @@ class MockApp:
         self.routes = {op.path: op.id for op in self.spec.operations.values()}
         self.schemas = {op.id: op.request_schema for op in self.spec.operations.values()}
         self.validators = self.spec.request_validators
-        self.store = Store.from_seed(seed)
+        self.store = Store.from_seed(seed, now=clock.backwards() if "clock-backwards" in self.faults else clock.now)
         self.context = Context(self.store, Directory(seed), self.faults)
 
     def __repr__(self) -> str:  # never show the token

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+from collections.abc import Callable
 
 
 def now() -> str:
@@ -22,3 +24,14 @@ def is_past(stamp: str, reference: str) -> bool:
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)
     return when <= ref
+
+
+def backwards() -> Callable[[], str]:
+    """A broken clock for the fault ``clock-backwards``: each reading is one minute before the previous one."""
+    start = dt.datetime.now(dt.UTC)
+    readings = itertools.count()
+
+    def read() -> str:
+        return (start - dt.timedelta(minutes=next(readings))).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    return read

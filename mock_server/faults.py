@@ -33,6 +33,18 @@ FAULTS: dict[str, str] = {
     "get-hides-profile": "get omits profile_id and database_id of an attached code",
     "export-omits-activated": "export_all never shows activated",
     "activate-wrong-code": "activate activates another attached code of the program instead of the requested one",
+    "import-noop": "import answers every item with error 0 and counts it inserted, but stores nothing",
+    "attach-noop": "attach answers error 0 but attaches nothing",
+    "detach-noop": "detach answers error 0 but detaches nothing",
+    "activate-noop": "activate answers error 0 but activates nothing",
+    "update-noop": "update answers error 0 but changes nothing",
+    "restricted-second-holder": "attach of a personal code held by another profile succeeds and adds a second holder",
+    "unknown-db-first-database": "attach and detach with a db_id the mock lacks match in the first database instead",
+    "program-scope-ignored": "a code the named program lacks is looked up in every program",
+    "json-labelled-text": "JSON answers are labelled text/plain",
+    "refused-activate-applied": "activate of a free code is refused but the code is activated anyway",
+    "clock-backwards": "the clock runs backwards (every timestamp is earlier than the one before)",
+    "export-respells-markup": "export_all lists codes with markup characters HTML-escaped",
 }
 
 

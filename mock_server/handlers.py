@@ -7,6 +7,7 @@ what the lock prevents).
 
 from __future__ import annotations
 
+import html
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -44,8 +45,10 @@ def _program(ctx: Context, request: Request) -> ProgramState:
     return program
 
 
-def _code(program: ProgramState, code: str) -> CodeState:
+def _code(program: ProgramState, code: str, ctx: Context | None = None) -> CodeState:
     state = program.codes.get(code)
+    if state is None and ctx is not None and "program-scope-ignored" in ctx.faults:
+        state = next((p.codes[code] for p in ctx.store.programs.values() if code in p.codes), None)
     if state is None:
         raise ApiError(errors.CODE_NOT_FOUND, f"{code!r} is not in loyalty program {program.id}")
     return state
@@ -54,6 +57,10 @@ def _code(program: ProgramState, code: str) -> CodeState:
 def do_import(ctx: Context, request: Request) -> Envelope:
     """Add new codes as free codes; report duplicates per item (error 500) and count them."""
     program = _program(ctx, request)
+    if "import-noop" in ctx.faults:
+        envelope = ok([{"code": c, "error": 0, "error_text": ""} for c in request["codes"]])
+        envelope.update(discarded_by_limit=0, duplicated=0, inserted=len(request["codes"]))
+        return envelope
     overwrite = "import-duplicate-overwrites" in ctx.faults
     items: list[dict[str, Any]] = []
     inserted = duplicated = 0
@@ -83,7 +90,7 @@ def do_get(ctx: Context, request: Request) -> Envelope:
     """Report one code: every PromoCodeInfo field, "" for unset times, its profile only while attached."""
     program = _program(ctx, request)
     with ctx.store.lock:
-        state = _code(program, request["code"])
+        state = _code(program, request["code"], ctx)
         now = ctx.store.now()
         expired = clock.is_past(state.expire_date, now)
         data: dict[str, Any] = {
@@ -98,6 +105,8 @@ def do_get(ctx: Context, request: Request) -> Envelope:
             "is_expired": expired,
             "loyalty_id": program.id,
         }
+        if "program-scope-ignored" in ctx.faults:
+            data["loyalty_id"] = next(p.id for p in ctx.store.programs.values() if p.codes.get(state.code) is state)
         if state.holders and "get-hides-profile" not in ctx.faults:
             db_id, profile_id = next(iter(state.holders))
             data["database_id"] = db_id
@@ -109,8 +118,12 @@ def do_activate(ctx: Context, request: Request) -> Envelope:
     """Activate a code that is attached to a profile."""
     program = _program(ctx, request)
     with ctx.store.lock:
-        state = _code(program, request["code"])
+        state = _code(program, request["code"], ctx)
+        if "activate-noop" in ctx.faults:
+            return ok()
         if not state.holders and "activate-unattached-ok" not in ctx.faults:
+            if "refused-activate-applied" in ctx.faults:
+                state.activated = ctx.store.now()
             raise ApiError(errors.CODE_NOT_ATTACHED, "only an attached code can be activated")
         if state.activated:
             raise ApiError(errors.CODE_ACTIVATED, f"since {state.activated}")
@@ -127,7 +140,9 @@ def do_update(ctx: Context, request: Request) -> Envelope:
     """Set expire_date and/or (de)activate; activation needs an attached code, as in activate."""
     program = _program(ctx, request)
     with ctx.store.lock:
-        state = _code(program, request["code"])
+        state = _code(program, request["code"], ctx)
+        if "update-noop" in ctx.faults:
+            return ok()
         activated = request.get("activated")  # neither option reaches here only under update-no-options-ok
         if activated is True and not state.holders and not state.activated:
             raise ApiError(errors.CODE_NOT_ATTACHED, "only an attached code can be activated")
@@ -147,6 +162,8 @@ def do_attach(ctx: Context, request: Request) -> Envelope:
     holder: Holder = (profile.db_id, profile.profile_id)
     program = _program(ctx, request)
     code = request.get("code")
+    if "attach-noop" in ctx.faults:
+        return ok()
     if "attach-race" in ctx.faults:
         apply = _attach_check(ctx, program, code, holder)
         time.sleep(RACE_SLEEP)
@@ -183,6 +200,8 @@ def _attach_check(ctx: Context, program: ProgramState, code: str | None, holder:
             raise ApiError(errors.CODE_RESTRICTED, "it is already attached to this profile")
         return lambda: None
     if state.holders:
+        if program.personal and "restricted-second-holder" in faults:
+            return lambda: program.attach(state, holder, store.now())
         if program.personal and "restricted-reattach" in faults:
 
             def move() -> None:
@@ -206,7 +225,9 @@ def do_detach(ctx: Context, request: Request) -> Envelope:
             return ok()
         raise ApiError(errors.CODE_REQUIRED, "detach needs the code to remove")
     with ctx.store.lock:
-        state = _code(program, code)
+        state = _code(program, code, ctx)
+        if "detach-noop" in ctx.faults:
+            return ok()
         if not state.holders:
             raise ApiError(errors.CODE_NOT_ATTACHED, f"{code!r} is attached to no profile")
         if len(state.holders) > 1 and "detach-several-allowed" not in ctx.faults:
@@ -221,10 +242,11 @@ def do_export_all(ctx: Context, request: Request) -> Envelope:
     """List every code of the program; attached and activated only when set."""
     program = _program(ctx, request)
     hide_activated = "export-omits-activated" in ctx.faults
+    respell = "export-respells-markup" in ctx.faults
     items: list[dict[str, str]] = []
     with ctx.store.lock:
         for state in program.codes.values():
-            item = {"code": state.code}
+            item = {"code": html.escape(state.code) if respell else state.code}
             if state.attached:
                 item["attached"] = state.attached
             if state.activated and not hide_activated:

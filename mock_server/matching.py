@@ -30,6 +30,8 @@ class Directory:
     def find(self, request: Mapping[str, Any], faults: frozenset[str]) -> Profile:
         """Return the profile of ``request['db_id']`` that the request's identifiers match; ApiError otherwise."""
         db_id = request["db_id"]
+        if db_id not in self.databases and "unknown-db-first-database" in faults:
+            db_id = min(self.databases)
         if db_id not in self.databases:
             raise ApiError(errors.DATABASE_NOT_FOUND, f"db_id {db_id}")
         mode = request.get("matching")

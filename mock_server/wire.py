@@ -73,4 +73,5 @@ def encode(envelope: dict[str, Any], fmt: str, faults: frozenset[str]) -> tuple[
             body = to_xml(_numeric_booleans(envelope))
             return b"<response>" + body[len(b"<xml>") : -len(b"</xml>")] + b"</response>", XML_TYPE
         return to_xml(envelope), XML_TYPE
-    return json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), JSON_TYPE
+    label = "text/plain; charset=utf-8" if "json-labelled-text" in faults else JSON_TYPE
+    return json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), label

@@ -150,6 +150,71 @@ def activate_wrong_code(api: Api) -> bool:
     return not api.info("P11-0002")["is_activated"] or api.info("P11-0001")["is_activated"]
 
 
+def import_noop(api: Api) -> bool:
+    api.ok("import", loyalty_id=PERSONAL, codes=["NEW-1"])
+    return all(item["code"] != "NEW-1" for item in api.export(PERSONAL))
+
+
+def attach_noop(api: Api) -> bool:
+    api.ok("attach", db_id=1, loyalty_id=PERSONAL, code="P11-0001", **who(ALICE))
+    return _holder(api, "P11-0001") is None
+
+
+def detach_noop(api: Api) -> bool:
+    api.ok("attach", db_id=1, loyalty_id=PERSONAL, code="P11-0001", **who(ALICE))
+    if _holder(api, "P11-0001") is None:
+        return False  # nothing attached to detach (another fault)
+    api.ok("detach", db_id=1, loyalty_id=PERSONAL, code="P11-0001", **who(ALICE))
+    return _holder(api, "P11-0001") is not None
+
+
+def activate_noop(api: Api) -> bool:
+    api.ok("attach", db_id=1, loyalty_id=PERSONAL, code="P11-0001", **who(ALICE))
+    api.ok("activate", loyalty_id=PERSONAL, code="P11-0001")
+    return not api.app.store.programs[PERSONAL].codes["P11-0001"].activated
+
+
+def update_noop(api: Api) -> bool:
+    api.ok("update", loyalty_id=PERSONAL, code="P11-0001", expire_date="2031-01-01T00:00:00Z")
+    return not api.app.store.programs[PERSONAL].codes["P11-0001"].expire_date
+
+
+def restricted_second_holder(api: Api) -> bool:
+    api.ok("attach", db_id=1, loyalty_id=PERSONAL, code="P11-0001", **who(BOB))
+    api.call("attach", db_id=1, loyalty_id=PERSONAL, code="P11-0001", **who(ALICE))
+    return len(api.app.store.programs[PERSONAL].codes["P11-0001"].holders) > 1
+
+
+def unknown_db_first_database(api: Api) -> bool:
+    return api.call("attach", db_id=999, loyalty_id=PERSONAL, code="P11-0001", **who(ALICE))["error"] == 0
+
+
+def program_scope_ignored(api: Api) -> bool:
+    return api.call("get", loyalty_id=UNIVERSAL, code="P11-0001")["error"] == 0
+
+
+def json_labelled_text(api: Api) -> bool:
+    body = json.dumps({"token": TOKEN, "code": "P11-0001", "loyalty_id": PERSONAL}).encode()
+    return not api.raw("get", body).headers["Content-Type"].startswith("application/json")
+
+
+def refused_activate_applied(api: Api) -> bool:
+    refused = api.call("activate", loyalty_id=PERSONAL, code="P11-0001")["error"] != 0
+    return refused and bool(api.app.store.programs[PERSONAL].codes["P11-0001"].activated)
+
+
+def clock_backwards(api: Api) -> bool:
+    api.ok("import", loyalty_id=PERSONAL, codes=["NEW-1"])
+    api.ok("attach", db_id=1, loyalty_id=PERSONAL, code="NEW-1", **who(ALICE))
+    state = api.app.store.programs[PERSONAL].codes["NEW-1"]
+    return state.attached < state.created
+
+
+def export_respells_markup(api: Api) -> bool:
+    api.ok("import", loyalty_id=PERSONAL, codes=["<a&b>"])
+    return all(item["code"] != "<a&b>" for item in api.export(PERSONAL))
+
+
 DETECTORS: dict[str, Detector] = {
     "restricted-reattach": restricted_reattach,
     "unknown-code-rejected": unknown_code_rejected,
@@ -175,6 +240,18 @@ DETECTORS: dict[str, Detector] = {
     "get-hides-profile": get_hides_profile,
     "export-omits-activated": export_omits_activated,
     "activate-wrong-code": activate_wrong_code,
+    "import-noop": import_noop,
+    "attach-noop": attach_noop,
+    "detach-noop": detach_noop,
+    "activate-noop": activate_noop,
+    "update-noop": update_noop,
+    "restricted-second-holder": restricted_second_holder,
+    "unknown-db-first-database": unknown_db_first_database,
+    "program-scope-ignored": program_scope_ignored,
+    "json-labelled-text": json_labelled_text,
+    "refused-activate-applied": refused_activate_applied,
+    "clock-backwards": clock_backwards,
+    "export-respells-markup": export_respells_markup,
 }
 
 
@@ -201,6 +278,26 @@ _OVERLAPS: dict[str, tuple[str, ...]] = {
     "format-ignored": ("xml-response-wrong-shape",),
     "restricted-reattach": ("attach-race",),  # sequential re-attaches succeed too, so the race detector sees >1 success
     "auth-any-token": ("auth-prefix-token",),  # any token includes the near misses
+    # the success-without-effect faults: every detector of that operation's effect sees "nothing happened"
+    "activate-noop": ("activate-wrong-code",),
+    "activate-wrong-code": ("activate-noop",),
+    "attach-noop": (
+        "restricted-reattach",
+        "pool-draw-noop",
+        "phone-matching-broken",
+        "custom-matching-ignores-name",
+        "default-matching-profile-id",
+        "db-scope-ignored",
+        "attach-race",
+        "activate-wrong-code",
+        "activate-noop",
+        "clock-backwards",
+    ),
+    "detach-noop": ("detach-several-allowed",),
+    "import-noop": ("import-duplicate-overwrites", "export-respells-markup"),
+    "restricted-second-holder": ("restricted-reattach", "attach-race"),  # a second holder: re-attaches succeed
+    # the test client requires the JSON label on every answer, so every detector trips over the mislabel
+    "json-labelled-text": tuple(DETECTORS),
 }
 
 
@@ -210,6 +307,6 @@ def test_no_fault_is_on_by_default(seed: Seed) -> None:
 
 def test_an_unknown_fault_is_a_clear_error(seed: Seed) -> None:
     with pytest.raises(
-        UnknownFaultError, match=r"unknown fault\(s\): no-such-fault; known faults: activate-unattached-ok"
+        UnknownFaultError, match=r"unknown fault\(s\): no-such-fault; known faults: activate-noop, activate-unattached"
     ):
         create_app(seed, token=TOKEN, faults=frozenset({"no-such-fault"}))
