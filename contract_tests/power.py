@@ -1,11 +1,14 @@
 """The suite's power: run it against the faithful mock and against every faulty variant (``make power``).
 
 Each variant is a ``promo-mock --port 0 --fault NAME`` subprocess with a temporary target file; the suite
-runs with ``-x`` and must exit 1 (test failures) against every fault and 0 against the faithful mock.
+runs with ``-x`` and must pass the faithful mock. A fault counts as detected only when the run fails with test
+failures (exit 1) and the failure names the oracle or rule ``EXPECTED`` declares for it: a crash, a timeout
+or a failure for another reason is not a detection.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import subprocess
@@ -27,6 +30,48 @@ TOKEN = "power-token-not-a-secret"
 LISTENING = re.compile(r"listening on (http://127\.0\.0\.1:\d+)")
 
 
+# The oracle or rule a failure must name for each fault to count as detected (any one of the names given).
+EXPECTED: dict[str, tuple[str, ...]] = {
+    "restricted-reattach": ("[rule attach.code-attached-restricted]", "[invariant restricted-single-holder]"),
+    "unknown-code-rejected": ("[rule attach.code-unknown]",),
+    "universal-single-use": ("[rule attach.code-attached-universal]",),
+    "pool-draw-noop": ("[rule attach.no-code-free-available]", "[postcondition matched_profile_holds_code]"),
+    "detach-several-allowed": ("[rule detach.code-attached-several]",),
+    "detach-without-code-ok": ("[rule detach.code-omitted]",),
+    "activate-unattached-ok": ("[rule activate.code-free]",),
+    "update-no-options-ok": ("[rule update.no-options]", "update.no-options"),
+    "import-duplicate-overwrites": ("[rule import.codes-duplicate]",),
+    "phone-matching-broken": ("[postcondition matched_profile_holds_code]",),
+    "custom-matching-ignores-name": ("[postcondition matched_profile_holds_code]",),
+    "default-matching-profile-id": ("attach.matching-default",),
+    "db-scope-ignored": ("[postcondition matched_profile_holds_code]",),
+    "xml-request-rejected": ("xml-",),
+    "xml-request-last-repeat-only": ("[rule import.codes-new]", "[postcondition items_agree_with_listing]"),
+    "xml-response-wrong-shape": ("-xml]", "answer_is_envelope", "not the API envelope"),
+    "format-ignored": ("-xml]", "answer_is_envelope", "not the API envelope"),
+    "auth-missing-accepted": ("[rule auth.token-missing]",),
+    "auth-any-token": ("[rule auth.token-wrong]",),
+    "auth-prefix-token": ("[rule auth.token-wrong]",),
+    "attach-race": ("attach.code-attached-restricted (race",),
+    "get-hides-profile": ("[postcondition matched_profile_holds_code]",),
+    "export-omits-activated": ("[invariant get-export-agree]", "[postcondition code_activated]"),
+    "activate-wrong-code": ("[frame]", "[postcondition code_activated]"),
+    # faults of the oracles added for issue 9: each must be caught by its own oracle
+    "import-noop": ("[postcondition items_agree_with_listing]",),
+    "attach-noop": ("[postcondition matched_profile_holds_code]",),
+    "detach-noop": ("[postcondition matched_profile_released_code]",),
+    "activate-noop": ("[postcondition code_activated]",),
+    "update-noop": ("[postcondition requested_state_shown]",),
+    "restricted-second-holder": ("[invariant restricted-single-holder]",),
+    "unknown-db-first-database": ("[postcondition matched_profile_holds_code]", "[frame]"),
+    "program-scope-ignored": ("[frame]", "[postcondition describes_listed_code]"),
+    "json-labelled-text": ("[wire-label]",),
+    "refused-activate-applied": ("[frame] a refused request changed",),
+    "clock-backwards": ("[invariant timestamps]",),
+    "export-respells-markup": ("[invariant codes-persist]", "[invariant get-export-agree]"),
+}
+
+
 @dataclass(frozen=True)
 class Result:
     """What one run of the suite against one variant gave."""
@@ -35,24 +80,39 @@ class Result:
     exit_code: int
     detected_by: str
     seconds: float
+    named: str = ""  # the expected oracle or rule the failure named ('' when none)
 
     @property
     def ok(self) -> bool:
-        """Faithful mock: the suite passes (0); a fault: the suite fails with test failures (1)."""
-        return self.exit_code == (1 if self.fault else 0)
+        """Faithful mock: the suite passes (0); a fault: test failures (1) that name the expected oracle or rule."""
+        if not self.fault:
+            return self.exit_code == 0
+        return self.exit_code == 1 and bool(self.named)
 
 
-def _first_failure(junit: Path) -> str:
+def _failures(junit: Path) -> tuple[str, str]:
+    """The first failing test's name and the text of every failure (messages and tracebacks)."""
     try:
         root = parse_xml_file(junit).getroot()
     except (OSError, SyntaxError):
-        return "(no JUnit file)"
+        return "(no JUnit file)", ""
+    first, texts = "", []
     case: Element
     for case in root.iter("testcase") if root is not None else []:
-        if case.find("failure") is not None or case.find("error") is not None:
-            module = str(case.get("classname", "")).rsplit(".", 1)[-1]
-            return f"{module}::{case.get('name')}"
-    return ""
+        for kind in ("failure", "error"):
+            found = case.find(kind)
+            if found is None:
+                continue
+            if not first:
+                module = str(case.get("classname", "")).rsplit(".", 1)[-1]
+                first = f"{module}::{case.get('name')}"
+            texts.append(f"{case.get('name')} {found.get('message', '')}\n{found.text or ''}")
+    return first, "\n".join(texts)
+
+
+def named_oracle(fault: str, text: str) -> str:
+    """The expected oracle or rule of ``fault`` that ``text`` names ('' when none)."""
+    return next((name for name in EXPECTED.get(fault, ()) if name in text), "")
 
 
 @contextmanager
@@ -115,7 +175,9 @@ def run_variant(fault: str, *, timeout: float = 300) -> Result:
         run = subprocess.run(
             suite_command(target, work, "-x"), cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
         )
-        return Result(fault, run.returncode, _first_failure(work / "junit.xml"), time.monotonic() - started)
+        first, text = _failures(work / "junit.xml")
+        named = named_oracle(fault, text + run.stdout) if fault else ""
+        return Result(fault, run.returncode, first, time.monotonic() - started, named)
 
 
 def run_all(*, workers: int = 2, faults: list[str] | None = None) -> list[Result]:
@@ -130,13 +192,15 @@ def run_all(*, workers: int = 2, faults: list[str] | None = None) -> list[Result
 def table(results: list[Result]) -> str:
     """A Markdown table: variant, exit code, verdict, first failing test."""
     lines = [
-        "| variant | exit | verdict | detected by (first failing test) | seconds |",
-        "| --- | --- | --- | --- | --- |",
+        "| variant | exit | verdict | oracle named | detected by (first failing test) | seconds |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
     for r in results:
         verdict = ("passes" if r.ok else "FAILS") if not r.fault else ("detected" if r.ok else "NOT DETECTED")
+        named = r.named or ("-" if not r.fault else f"none of {', '.join(EXPECTED.get(r.fault, ()))}")
         lines.append(
-            f"| {r.fault or '(faithful mock)'} | {r.exit_code} | {verdict} | {r.detected_by or '-'} | {r.seconds:.1f} |"
+            f"| {r.fault or '(faithful mock)'} | {r.exit_code} | {verdict} | {named} | {r.detected_by or '-'} "
+            f"| {r.seconds:.1f} |"
         )
     faults = [r for r in results if r.fault]
     lines.append("")
@@ -147,10 +211,19 @@ def table(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     """Print the power table; exit 0 only when every fault is detected and the faithful mock passes."""
+    parser = argparse.ArgumentParser(prog="python -m contract_tests.power", description=__doc__)
+    parser.add_argument("faults", nargs="*", metavar="FAULT", help="only these faults (default: every fault)")
+    parser.add_argument("--workers", type=int, default=2, help="suite runs at once (default 2)")
+    args = parser.parse_args(argv)
+    from mock_server.faults import FAULTS
+
+    unknown = sorted(set(args.faults) - set(FAULTS))
+    if unknown:
+        parser.error(f"unknown fault(s): {', '.join(unknown)}; see promo-mock --list-faults")
     started = time.monotonic()
-    results = run_all()
+    results = run_all(workers=args.workers, faults=args.faults or None)
     print(table(results))
     print(f"total time: {time.monotonic() - started:.0f} s")
     return 0 if all(r.ok for r in results) else 1

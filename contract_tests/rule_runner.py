@@ -10,6 +10,7 @@ from contract_tests.exchange import Exchange, status_problem
 from contract_tests.observed import Observed, observed, subject_of
 from contract_tests.oracles import judge
 from contract_tests.report import Observation
+from contract_tests.rule_oracles import Checked, effect_problems, report_problems
 from contract_tests.rule_setup import RuleCase, Scenario, arrange
 from contract_tests.suite import Suite
 from contract_tests.validity import response_problems
@@ -21,7 +22,6 @@ from contract_tests.world import (
     diff,
     get_code,
     holder_view,
-    same_instant,
     snapshot,
 )
 
@@ -118,156 +118,9 @@ def _problems(
         return problems
     if not rule.asserted:
         return problems  # error 0 where the docs are silent: the postconditions, frame and invariants judge it
-    problems += _effects(suite, case, sc, exchange, before, after, changes, gets)
-    problems += _reports(suite, case, sc, exchange, after)
+    checked = Checked(suite, case, sc, exchange, before, after, changes, gets)
+    problems += effect_problems(checked)
+    problems += report_problems(checked)
     return problems
 
 
-def _effects(
-    suite: Suite,
-    case: RuleCase,
-    sc: Scenario,
-    exchange: Exchange,
-    before: Snapshot,
-    after: Snapshot,
-    changes: dict[tuple[int, str], Change],
-    gets: dict[str, dict[str, Any] | None],
-) -> list[str]:
-    effects = set(case.rule.expect.effects)
-    program, code, target = sc.program, sc.code, suite.target
-    old, new = before[program], after[program]
-    allowed: set[tuple[int, str]] = set()
-    problems: list[str] = []
-    if code is not None and effects & {
-        "code_attached_to_profile",
-        "code_detached_from_profile",
-        "code_activated",
-        "code_deactivated",
-        "expire_date_set",
-        "code_imported",
-    }:
-        allowed.add((program, code))
-        entry, info = new.get(code), gets.get(code)
-        if entry is None or info is None:
-            return [f"code {code!r} is not in program {program} afterwards (export_all/get)"]
-        if "code_imported" in effects and code in old:
-            problems.append(f"code {code!r} was already in the program")
-        if "code_attached_to_profile" in effects:
-            if not entry.attached or not info.get("is_attached"):
-                problems.append(f"code {code!r} is not attached afterwards")
-            if sc.code_state != "attached_to_other":  # one holder: get names it
-                problems += _holder(target, sc, code, info)
-        if "code_detached_from_profile" in effects and (
-            entry.attached or info.get("is_attached") or info.get("profile_id")
-        ):
-            problems.append(f"code {code!r} is still attached afterwards")
-        if "code_activated" in effects and not (entry.activated and info.get("is_activated")):
-            problems.append(
-                f"code {code!r} is not activated afterwards (export_all activated={entry.activated!r}, "
-                f"get is_activated={info.get('is_activated')!r})"
-            )
-        if "code_deactivated" in effects and (entry.activated or info.get("is_activated")):
-            problems.append(f"code {code!r} is still activated afterwards")
-        prior = old.get(code)
-        if (
-            prior is not None
-            and not effects & {"code_attached_to_profile", "code_detached_from_profile"}
-            and bool(prior.attached) != bool(entry.attached)
-        ):
-            problems.append(f"code {code!r} changed its attachment, which {case.rule.id} does not do")
-        if (
-            prior is not None
-            and not effects & {"code_activated", "code_deactivated"}
-            and bool(prior.activated) != bool(entry.activated)
-        ):
-            problems.append(f"code {code!r} changed its activation, which {case.rule.id} does not do")
-        if "expire_date_set" in effects and not same_instant(str(info.get("expire_date", "")), sc.expire_date or ""):
-            problems.append(f"get.expire_date is {info.get('expire_date')!r}, sent {sc.expire_date!r}")
-    if "free_code_attached_to_profile" in effects:
-        drawn = [
-            (key, ch)
-            for key, ch in changes.items()
-            if ch[0] is not None and ch[0].is_free and ch[1] is not None and ch[1].attached and key[0] == program
-        ]
-        if len(drawn) != 1:
-            problems.append(f"expected exactly one free code of program {program} to become attached, saw {len(drawn)}")
-        else:
-            (_, drawn_code), _ = drawn[0]
-            allowed.add((program, drawn_code))
-            problems += _holder(target, sc, drawn_code, get_code(suite.client, program, drawn_code))
-    if effects & {"codes_imported", "duplicates_counted"}:
-        problems += _imported(sc, exchange, old, new, case)
-        allowed |= {(program, c) for c in sc.new_codes}
-    extra = sorted(set(changes) - allowed)
-    if extra:
-        problems.append(
-            "codes the rule does not touch changed: " + ", ".join(f"{c!r} (program {p})" for p, c in extra[:5])
-        )
-    return problems
-
-
-def _holder(target: Any, sc: Scenario, code: str, info: dict[str, Any] | None) -> list[str]:
-    if info is None:
-        return [f"get of {code!r} failed afterwards"]
-    problems = []
-    if info.get("profile_id") != sc.matched.profile_id:
-        problems.append(
-            f"get.profile_id of {code!r} is {info.get('profile_id')!r}, expected the matched profile "
-            f"{sc.matched.profile_id!r}"
-        )
-    if info.get("database_id") != target.db_id:
-        problems.append(f"get.database_id of {code!r} is {info.get('database_id')!r}, expected {target.db_id}")
-    return problems
-
-
-def _imported(sc: Scenario, exchange: Exchange, old: Any, new: Any, case: RuleCase) -> list[str]:
-    problems = []
-    envelope = exchange.envelope or {}
-    items = {item.get("code"): item for item in envelope.get("data") or [] if isinstance(item, dict)}
-    for code in sc.new_codes:
-        entry = new.get(code)
-        if entry is None or not entry.is_free:
-            problems.append(f"new code {code!r} is not listed as a free code afterwards")
-        if items.get(code, {}).get("error") != 0:
-            problems.append(f"item of new code {code!r} is {items.get(code)!r}, expected error 0")
-    item_error = case.rule.expect.item_error
-    for code in sc.duplicates:
-        if old.get(code) != new.get(code):
-            problems.append(f"duplicate code {code!r} changed: {old.get(code)} -> {new.get(code)}")
-        got = items.get(code, {}).get("error")
-        if (item_error == "nonzero" and got in (0, None)) or (isinstance(item_error, int) and got != item_error):
-            problems.append(f"item of duplicate code {code!r} is {items.get(code)!r}, expected error {item_error}")
-    if envelope.get("inserted") != len(sc.new_codes):
-        problems.append(f"inserted is {envelope.get('inserted')!r}, expected {len(sc.new_codes)}")
-    if "duplicates_counted" in case.rule.expect.effects and envelope.get("duplicated") != len(sc.duplicates):
-        problems.append(f"duplicated is {envelope.get('duplicated')!r}, expected {len(sc.duplicates)}")
-    return problems
-
-
-def _reports(suite: Suite, case: RuleCase, sc: Scenario, exchange: Exchange, after: Snapshot) -> list[str]:
-    reports, data = case.rule.expect.reports, exchange.data
-    if reports is None:
-        return []
-    if reports == "listed":
-        if not isinstance(data, list):
-            return ["export_all data is not a list"]
-        listed = {item.get("code"): item for item in data if isinstance(item, dict)}
-        problems = []
-        if set(listed) != set(after[sc.program]):
-            problems.append("export_all does not list exactly the program's codes")
-        item = listed.get(sc.code)
-        if item is None or not item.get("attached") or item.get("activated"):
-            problems.append(f"export_all lists {sc.code!r} as {item!r}, expected attached and not activated")
-        return problems
-    if not isinstance(data, dict):
-        return ["get data is not an object"]
-    problems = []
-    if data.get("code") != sc.code or data.get("loyalty_id") != sc.program:
-        problems.append(f"get answered code {data.get('code')!r} of program {data.get('loyalty_id')!r}")
-    if reports == "free" and (data.get("is_attached") or data.get("profile_id") or data.get("database_id")):
-        problems.append("get reports a free code as attached or with a profile")
-    if reports == "attached_to_profile":
-        if not data.get("is_attached") or not data.get("attached"):
-            problems.append("get reports an attached code as not attached")
-        problems += _holder(suite.target, sc, str(sc.code), data)
-    return problems

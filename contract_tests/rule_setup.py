@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,6 +56,58 @@ def rule_cases(rules: tuple[Rule, ...]) -> list[RuleCase]:
                 for response_format in ("json", "xml"):
                     cases.append(RuleCase(rule, mode, body_format, response_format, counts[rule.id] > 1))
     return cases
+
+
+def _holders(*who: str) -> Callable[[Suite, int, str, Profile, Profile], None]:
+    """A code setup: import the code, then attach it to the profiles named (``matched``/``other``) in order."""
+
+    def setup(suite: Suite, program: int, code: str, matched: Profile, other: Profile) -> None:
+        actions.import_codes(suite.client, program, [code])
+        for name in who:
+            actions.attach(suite.client, suite.target, program, code, matched if name == "matched" else other)
+
+    return setup
+
+
+def _activated(suite: Suite, program: int, code: str, matched: Profile, other: Profile) -> None:
+    _holders("matched")(suite, program, code, matched, other)
+    actions.activate(suite.client, program, code)
+
+
+def _nothing(suite: Suite, program: int, code: str, matched: Profile, other: Profile) -> None:
+    """The code stays unknown to the server (or is not sent)."""
+
+
+# How each `given.code` state is set up, keyed by the vocabulary's terms.
+CODE_STATES: dict[str, Callable[[Suite, int, str, Profile, Profile], None]] = {
+    "omitted": _nothing,
+    "unknown": _nothing,
+    "free": _holders(),
+    "attached_to_profile": _holders("matched"),
+    "attached_to_other": _holders("other"),
+    "attached_to_several": _holders("matched", "other"),
+    "activated": _activated,
+}
+# update's options, keyed by the vocabulary's terms (expire_date draws its value).
+OPTIONS: dict[str, dict[str, Any]] = {
+    "none": {},
+    "activate": {"activated": True},
+    "deactivate": {"activated": False},
+    "expire_date": {"expire_date": None},
+}
+# Every `given` key and the values this module sets up; tests/contract/test_oracle_registries.py holds it
+# to the vocabulary, so a new term fails there until the setup knows it.
+GIVENS: dict[str, frozenset[str]] = {
+    "token": frozenset({"valid", "missing", "wrong"}),  # arrange: scenario.token
+    "request": frozenset({"valid", "invalid", "matching_fields_missing"}),  # arrange and _break
+    "code": frozenset(CODE_STATES),
+    "program": frozenset({"any", "personal", "universal"}),  # _kind
+    "pool": frozenset({"any", "has_free", "empty"}),  # _kind (empty: the exhausted program), arrange (has_free)
+    "profile": frozenset({"matched", "unknown"}),  # arrange: _unknown_profile
+    "matching": frozenset({"each", "omitted"}),  # rule_cases: every mode, or the key left out
+    "options": frozenset(OPTIONS),
+    "codes": frozenset({"new", "duplicate"}),  # arrange: import's codes
+}
 
 
 @dataclass
@@ -147,14 +200,8 @@ def arrange(suite: Suite, case: RuleCase, data: st.DataObject) -> Scenario:
     code = None if code_state in ("omitted", "new", "duplicate") else data.draw(fresh, label="code")
     scenario = Scenario(kind, program, matched, other, code, code_state, {"loyalty_id": program})
 
-    if code is not None and code_state != "unknown":
-        actions.import_codes(client, program, [code])
-        if code_state in ("attached_to_profile", "attached_to_several", "activated"):
-            actions.attach(client, target, program, code, matched)
-        if code_state in ("attached_to_other", "attached_to_several"):
-            actions.attach(client, target, program, code, other)
-        if code_state == "activated":
-            actions.activate(client, program, code)
+    if code is not None:
+        CODE_STATES[code_state](suite, program, code, matched, other)
     if rule.given_value("pool") == "has_free":
         actions.import_codes(client, program, [data.draw(fresh, label="pool code")])
     if rule.operation in ("activate", "update") and kind != "exhausted":
@@ -178,10 +225,9 @@ def arrange(suite: Suite, case: RuleCase, data: st.DataObject) -> Scenario:
     elif code is not None:
         body["code"] = code
     if op == "update":
-        options = rule.given_value("options") or "activate"
-        if options in ("activate", "deactivate"):
-            body["activated"] = options == "activate"
-        elif options == "expire_date":
+        options = OPTIONS[rule.given_value("options") or "activate"]
+        body.update(options)
+        if "expire_date" in options:
             scenario.expire_date = body["expire_date"] = data.draw(expire_dates(), label="expire_date")
     if op in PROFILE_OPERATIONS:
         mode = case.mode or "profile_id"
