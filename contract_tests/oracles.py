@@ -36,4 +36,4 @@ def judge(
         problems += success_problems(suite.spec, look)
     problems += suite.history.check(before)
     problems += suite.history.check(after)
-    return problems
+    return list(dict.fromkeys(problems))

@@ -32,7 +32,7 @@ LISTENING = re.compile(r"listening on (http://127\.0\.0\.1:\d+)")
 
 # The oracle or rule a failure must name for each fault to count as detected (any one of the names given).
 EXPECTED: dict[str, tuple[str, ...]] = {
-    "restricted-reattach": ("[rule attach.code-attached-restricted]", "[invariant restricted-single-holder]"),
+    "restricted-reattach": ("[invariant restricted-single-holder]", "[rule attach.code-attached-restricted]"),
     "unknown-code-rejected": ("[rule attach.code-unknown]",),
     "universal-single-use": ("[rule attach.code-attached-universal]",),
     "pool-draw-noop": ("[rule attach.no-code-free-available]", "[postcondition matched_profile_holds_code]"),
@@ -52,7 +52,7 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "auth-missing-accepted": ("[rule auth.token-missing]",),
     "auth-any-token": ("[rule auth.token-wrong]",),
     "auth-prefix-token": ("[rule auth.token-wrong]",),
-    "attach-race": ("attach.code-attached-restricted (race",),
+    "attach-race": ("[invariant restricted-single-holder]",),
     "get-hides-profile": ("[postcondition matched_profile_holds_code]",),
     "export-omits-activated": ("[invariant get-export-agree]", "[postcondition code_activated]"),
     "activate-wrong-code": ("[frame]", "[postcondition code_activated]"),
@@ -64,7 +64,7 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "update-noop": ("[postcondition requested_state_shown]",),
     "restricted-second-holder": ("[invariant restricted-single-holder]",),
     "unknown-db-first-database": ("[postcondition matched_profile_holds_code]", "[frame]"),
-    "program-scope-ignored": ("[frame]", "[postcondition describes_listed_code]"),
+    "program-scope-ignored": ("[frame]", "[postcondition describes_listed_code]", "[invariant get-export-agree]"),
     "json-labelled-text": ("[wire-label]",),
     "refused-activate-applied": ("[frame] a refused request changed",),
     "clock-backwards": ("[invariant timestamps]",),

@@ -122,5 +122,3 @@ def _problems(
     problems += effect_problems(checked)
     problems += report_problems(checked)
     return problems
-
-
