@@ -48,6 +48,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--target", metavar="FILE", help="target file naming the server (default: the embedded mock)")
     group.addoption("--profile", default="default", choices=sorted(PROFILES), help="example budget (default: default)")
     group.addoption("--report-dir", default="reports", metavar="DIR", help="where contract-report.{json,md} go")
+    group.addoption(
+        "--trace-requests",
+        metavar="FILE",
+        help="write every request sent (token masked) to FILE: two runs with one seed send the same requests",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -117,6 +122,10 @@ def suite(request: pytest.FixtureRequest) -> Iterator[Suite]:
         xml_type=target.xml_content_type,
         mask=config.stash[MASK_KEY],  # one masker for the client and every output
     )
+    if config.getoption("--trace-requests"):
+        client.trace = Path(config.getoption("--trace-requests"))
+        client.trace.write_text("", encoding="utf-8")
+    # The one value that is not derived from the seed: codes must be new on the server at every run
     prefix = f"ct{time.strftime('%y%m%d%H%M%S')}{secrets.token_hex(2)}-"
     report = Report(
         target=target.source if target.source == "embedded mock" else f"{target.source} ({target.base_url})",

@@ -8,6 +8,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -266,6 +267,7 @@ class Client:
         self.wire = WireLog()
         self.count = 0
         self.unlimited = False  # set during cleanup: the budget guards the tests, not the cleanup
+        self.trace: Path | None = None  # --trace-requests: every request appended here, token masked
         self._lock = threading.Lock()
         self._next_slot = 0.0
         self._local = threading.local()
@@ -309,6 +311,10 @@ class Client:
         """Send exact bytes; the answer is not decoded."""
         self._admit()
         url = self.url_of(operation)
+        if self.trace is not None:
+            line = f"{method} {operation} {content_type} {content.decode('utf-8', 'replace')!r}\n"
+            with self._lock, self.trace.open("a", encoding="utf-8") as out:
+                out.write(self.mask(line))
         sent_headers = {"Content-Type": content_type, **(headers or {})}
         started = time.monotonic()
         try:
