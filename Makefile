@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 TARGET ?=
 PROFILE ?= default
 
-.PHONY: setup contract power test lint typecheck unit gen check-generated typecheck-generated bench bench-mock bench-generator clean
+.PHONY: setup contract power seeds test lint typecheck unit gen check-generated typecheck-generated bench bench-mock bench-generator clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,11 @@ contract: $(STAMP)
 power: $(STAMP)
 	$(PY) -m contract_tests.power
 
+## No false alarms, whatever the seed: the suite against the faithful mock and the second server (both
+## configurations), ten fixed seeds each, two runs at a time; a failure prints the seed that reproduces it.
+seeds: $(STAMP)
+	$(PY) -m tests.contract.many_seeds --seeds 10 --workers 2
+
 lint: $(STAMP)
 	$(PY) -m ruff check .
 
@@ -33,8 +38,8 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(PY) -m pytest tests
 
-## Every test: lint, types, unit tests, generated-file drift, and the contract suite against the mock.
-test: $(STAMP) lint typecheck check-generated typecheck-generated unit contract
+## Every test: lint, types, unit tests, generated-file drift, the contract suite against the mock, many seeds.
+test: $(STAMP) lint typecheck check-generated typecheck-generated unit contract seeds
 
 gen: $(STAMP)
 	$(VENV)/bin/promo-gen generate
