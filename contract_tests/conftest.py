@@ -179,6 +179,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         return
     if report.failed and report.longrepr is not None:
         text = str(report.longrepr)
+        the_suite = item.config.stash.get(SUITE_KEY, None)
+        if the_suite is not None and report.when == "call":
+            the_suite.report.failed(item.name, mask(text))
         if report.when == "call":
             text += f"\n\nreproduce (same seed, token from the environment): {_reproduce(item)}"
         report.longrepr = mask(text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
@@ -10,6 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from contract_tests.exchange import Masker
+
+# how a problem names its oracle: [rule <id>], [postcondition <term>], [frame], [invariant <name>], [wire-label]
+ORACLE_TAG = re.compile(r"\[(?:rule [\w.-]+|postcondition \w+|frame|invariant [\w-]+|wire-label)\]")
 
 
 @dataclass
@@ -42,6 +46,7 @@ class Report:
     outcome: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     wire: dict[str, dict[str, int]] = field(default_factory=dict)  # undocumented wire choices seen, counted
+    failures: list[dict[str, str]] = field(default_factory=list)  # failing tests with the oracles they name
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def observe(self, observation: Observation) -> None:
@@ -56,6 +61,15 @@ class Report:
             if item.error not in (None, 0):
                 numbers[item.rule].add(int(item.error))
         return {rule: sorted(found) for rule, found in sorted(numbers.items())}
+
+    def failed(self, test: str, text: str) -> None:
+        """Record a failing test and the oracles its message names (``[postcondition ...]``, ``[frame]``, ...)."""
+        oracles = list(dict.fromkeys(ORACLE_TAG.findall(text)))
+        first = next(
+            (line for line in text.splitlines() if ORACLE_TAG.search(line)), text.splitlines()[0] if text else ""
+        )
+        with self._lock:
+            self.failures.append({"test": test, "oracles": ", ".join(oracles) or "-", "title": first.strip()[:300]})
 
     def undocumented(self) -> list[Observation]:
         """Observations of undocumented rules: what the server chose where the docs are silent."""
@@ -73,6 +87,7 @@ class Report:
             "error_numbers_per_rule": self.error_numbers(),
             "undocumented_outcomes": [asdict(o) for o in self.undocumented()],
             "wire_choices_seen": self.wire,
+            "failures": self.failures,
             "observations": [asdict(o) for o in self.observations],
             "cleaned": self.cleaned,
             "not_cleaned": self.uncleaned,
@@ -111,6 +126,17 @@ class Report:
         lines += ["| what | value | answers |", "| --- | --- | --- |"]
         for what, values in self.wire.items():
             lines += [f"| {what} | {value} | {count} |" for value, count in values.items()]
+        if self.failures:
+            lines += [
+                "",
+                "## Failures by oracle",
+                "",
+                "| test | oracles named | first problem |",
+                "| --- | --- | --- |",
+            ]
+            for f in self.failures:
+                title = f["title"].replace("|", "\\|")
+                lines.append(f"| {f['test']} | {f['oracles']} | {title} |")
         lines += ["", "## Cleanup", ""]
         lines.append(f"* cleaned: {len(self.cleaned)}")
         lines.append(f"* could not be cleaned: {len(self.uncleaned)}")

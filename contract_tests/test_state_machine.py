@@ -16,11 +16,11 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, multip
 from contract_tests.actions import attach_body
 from contract_tests.budgets import budget
 from contract_tests.exchange import Exchange
-from contract_tests.observed import Observed, Subject, subject_of
+from contract_tests.observed import Observed, Subject, subject_codes, subject_of
 from contract_tests.oracles import judge
 from contract_tests.strategies import expire_dates, matching_modes, promo_codes
 from contract_tests.suite import Suite
-from contract_tests.world import ContractViolation, export_program, get_code, same_instant
+from contract_tests.world import ContractViolation, export_program, get_code, holder_view, same_instant
 
 CURRENT: list[Suite] = []
 
@@ -209,8 +209,9 @@ class PromoCodeMachine(RuleBasedStateMachine):
             subject, envelope, evidence = pending
             found = judge(self.suite, subject, envelope, self.last_look, look)
             if found:
+                states = _states(subject, self.last_look, look)
                 raise ContractViolation(
-                    f"{subject.op} (state machine): {found[0]}\n- " + "\n- ".join(found) + f"\n{evidence}"
+                    f"{subject.op} (state machine): {found[0]}\n- " + "\n- ".join(found) + f"\n{evidence}\n{states}"
                 )
         else:
             found = self.suite.history.check(look)
@@ -247,6 +248,19 @@ class PromoCodeMachine(RuleBasedStateMachine):
             raise ContractViolation(
                 "server state differs from the model of the documented rules:\n- " + "\n- ".join(problems)
             )
+
+
+def _states(subject: Subject, before: Observed, after: Observed) -> str:
+    """The step's codes as the looks before and after it showed them, for the evidence."""
+    program = subject.program
+    if program is None:
+        return ""
+    return "\n".join(
+        f"{code!r} of program {program}: before export_all {before.listed(program, code)} get "
+        f"{holder_view(before.get(program, code))}; after export_all {after.listed(program, code)} get "
+        f"{holder_view(after.get(program, code))}"
+        for code in subject_codes(subject)
+    )
 
 
 def test_state_machine(suite: Suite) -> None:
