@@ -6,7 +6,7 @@ where the observations come from (whole-program exports, gets of named codes) ca
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,11 +39,6 @@ class Observed:
     def get(self, program: int, code: str) -> GetData:
         """get's data of ``code`` (None when refused or not read)."""
         return self.gets.get((program, code))
-
-    def codes(self) -> set[tuple[int, str]]:
-        """Every (program, code) this look saw, listed or read."""
-        found = {(p, c) for p, listing in self.exported.items() for c in listing}
-        return found | {key for key, info in self.gets.items() if info is not None}
 
 
 def observed(snapshot: Snapshot, gets: dict[tuple[int, str], GetData]) -> Observed:
@@ -128,10 +123,3 @@ def subject_of(target: Target, op: str, body: Any) -> Subject | None:
 def subject_codes(subject: Subject) -> list[str]:
     """The codes a request names (its code, or import's codes)."""
     return [subject.code] if subject.code else list(subject.codes)
-
-
-def watch_keys(subject: Subject, extra: Iterable[str] = ()) -> list[tuple[int, str]]:
-    """(program, code) pairs worth a get before and after the request."""
-    if subject.program is None:
-        return []
-    return [(subject.program, c) for c in dict.fromkeys([*subject_codes(subject), *extra])]
