@@ -19,9 +19,9 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ContextManager
 
 from generator.examples import BASE_URL, TOKEN_ENV
 from promo_spec.locate import REPO_ROOT
@@ -33,7 +33,7 @@ TSC = REPO_ROOT / "node_modules" / ".bin" / "tsc"
 RUN_TIMEOUT = 60.0
 _FENCE = re.compile(r"^```(\w*)\s*$")
 
-MockStarter = Callable[[str], ContextManager[str]]
+MockStarter = Callable[[str], AbstractContextManager[str]]
 
 
 @dataclass(frozen=True)
@@ -121,7 +121,7 @@ def promo_mock_command(command: Sequence[str]) -> MockStarter:
     @contextlib.contextmanager
     def start(token: str) -> Iterator[str]:
         env = {**os.environ, TOKEN_ENV: token}
-        process = subprocess.Popen(  # noqa: S603 - the command is the caller's promo-mock
+        process = subprocess.Popen(
             [*command, "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
         )
         try:
@@ -166,7 +166,7 @@ def compile_ts(blocks: Sequence[Block], workdir: Path) -> dict[str, Path]:
         "--types", "node", "--typeRoots", str(types), "--outDir", str(workdir / "out"),
         str(workdir / "client.ts"), *map(str, sources.values()),
     ]  # fmt: skip
-    done = subprocess.run(command, capture_output=True, text=True, cwd=workdir, timeout=300, check=False)  # noqa: S603
+    done = subprocess.run(command, capture_output=True, text=True, cwd=workdir, timeout=300, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"tsc failed on the docs' TypeScript blocks:\n{done.stdout}{done.stderr}")
     (workdir / "out" / "package.json").write_text('{"type": "module"}\n', encoding="utf-8")
@@ -211,8 +211,14 @@ class Runner:
         with tempfile.TemporaryDirectory(prefix="doc-example-") as scratch, self.start_mock(self.token) as url:
             command = self._command(block, url, Path(scratch))
             try:
-                done = subprocess.run(  # noqa: S603 - the docs' own example programs
-                    command, capture_output=True, text=True, env=self._env(), cwd=scratch, timeout=RUN_TIMEOUT, check=False
+                done = subprocess.run(
+                    command,
+                    capture_output=True,
+                    text=True,
+                    env=self._env(),
+                    cwd=scratch,
+                    timeout=RUN_TIMEOUT,
+                    check=False,
                 )
             except subprocess.TimeoutExpired:
                 return Outcome(block, "", False, f"no exit within {RUN_TIMEOUT} s")
@@ -242,7 +248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"doc-examples: {exc}", file=sys.stderr)
         return 2
     starter = in_process_mock if args.mock == "in-process" else promo_mock_command(args.mock.split())
-    runner = Runner("doc-example-token", starter, python=args.python, python_path=args.client_path)  # noqa: S106
+    runner = Runner("doc-example-token", starter, python=args.python, python_path=args.client_path)
     failed = 0
     with tempfile.TemporaryDirectory(prefix="doc-examples-ts-") as workdir:
         if any(b.lang == "ts" for b in blocks):

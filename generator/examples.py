@@ -54,7 +54,8 @@ class Pick:
         else:
             what = "no code (the program's pool)"
         where = f"{what} of program {self.program.id} ({self.program.kind})"
-        return where + (f", profile `{self.profile.profile_id}` of database {self.profile.db_id}" if with_profile else "")
+        holder = f", profile `{self.profile.profile_id}` of database {self.profile.db_id}"
+        return where + (holder if with_profile else "")
 
 
 def _profile(seed: Seed, db_id: int, profile_id: str) -> Profile:
@@ -104,7 +105,10 @@ def choose(op: Operation, rules: tuple[Rule, ...], seed: Seed, sample: Mapping[s
     candidates = [
         r
         for r in rules
-        if r.operation == op.id and r.status == "documented" and r.expect.error == "zero" and set(r.given) <= _GIVEN_KEYS
+        if r.operation == op.id
+        and r.status == "documented"
+        and r.expect.error == "zero"
+        and set(r.given) <= _GIVEN_KEYS
     ]
 
     def rank(rule: Rule) -> int:
@@ -152,7 +156,10 @@ def parameters(op: Operation, sample: Mapping[str, Any], pick: Pick) -> dict[str
     if pick.code is not None:
         values["code"] = pick.code.code
     if pick.new_codes:
-        values["codes" if "codes" in sample else "code"] = list(pick.new_codes) if "codes" in sample else pick.new_codes[0]
+        if "codes" in sample:
+            values["codes"] = list(pick.new_codes)
+        else:
+            values["code"] = pick.new_codes[0]
     if op.matching is not None:
         default = next(m for m in op.matching.modes if m.is_default)
         mode = next((m for m in op.matching.modes if m.value == sample.get(op.matching.param)), default)
@@ -381,7 +388,7 @@ def _envelope(spec: Spec, op: Operation, answer: answers.Answer, want_zero: bool
 def sample_of(spec: Spec, op_id: str) -> dict[str, Any]:
     """The first JSON request example of ``op_id`` in the spec ({} when it has none)."""
     content = spec.operations[op_id].raw["requestBody"]["content"].get(JSON_MEDIA, {})
-    first = next(iter((content.get("examples") or {}).values()), {})
+    first: Any = next(iter((content.get("examples") or {}).values()), {})
     value = first.get("value") if isinstance(first, dict) else None
     return value if isinstance(value, dict) else {}
 

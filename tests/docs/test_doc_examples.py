@@ -17,7 +17,7 @@ from generator.doc_examples import Block, DocFormatError, Runner, collect, in_pr
 REPO = Path(__file__).resolve().parents[2]
 DOCS = REPO / "generated_clients" / "docs"
 CLIENT = REPO / "generated_clients" / "python"
-TOKEN = "doc-example-token"  # noqa: S105 - the token of throwaway local mocks
+TOKEN = "doc-example-token"
 BLOCKS = collect(DOCS)
 
 
@@ -67,7 +67,8 @@ def test_a_block_printing_something_else_fails(tmp_path: Path) -> None:
 
 def test_a_block_that_fails_against_the_mock_fails(tmp_path: Path) -> None:
     # A wrong token: the mock answers 403 in the envelope, so curl prints it and the output differs.
-    code = "curl -s http://127.0.0.1:8080/api/v1.1/promocodes/get -d '{\"token\": \"x\", \"code\": \"a\", \"loyalty_id\": 1}'"
+    body = '{"token": "x", "code": "a", "loyalty_id": 1}'
+    code = f"curl -s http://127.0.0.1:8080/api/v1.1/promocodes/get -d '{body}'"
     docs = _write(tmp_path, f"```sh\n{code}\n```\n\n```text\nok\n```\n")
     (block,) = collect(docs)
     assert not Runner(TOKEN, in_process_mock).run(block).ok
@@ -95,7 +96,7 @@ def test_a_fresh_venv_with_only_the_client_runs_every_python_block(tmp_path: Pat
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
     python = env_dir / "bin" / "python"
-    install = subprocess.run(  # noqa: S603
+    install = subprocess.run(
         [str(python), "-m", "pip", "install", "--quiet", str(CLIENT)], capture_output=True, text=True, timeout=300
     )
     assert install.returncode == 0, install.stderr

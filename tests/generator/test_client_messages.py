@@ -15,10 +15,11 @@ from generator import doc_examples
 from tests.generator.conftest import GENERATED, REPO
 
 sys.path.insert(0, str(GENERATED / "python"))
-from altcraft_promo_client import PromoClient, TransportError, TransportTimeout  # noqa: E402
-from mock_server.serve import start_background  # noqa: E402
+from altcraft_promo_client import PromoClient, TransportError, TransportTimeout
 
-TOKEN = "secret-token-xyz"  # noqa: S105 - a throwaway token of a local mock
+from mock_server.serve import start_background
+
+TOKEN = "secret-token-xyz"
 GET = "/api/v1.1/promocodes/get"
 
 
@@ -96,11 +97,13 @@ def test_typescript_messages(tmp_path: Path, refusing: str, silent: str, mock_ur
     cases = f'[["{refusing}", 5000], ["{silent}", 300], ["{mock_url}/api/v1.1", 5000]]'
     node = shutil.which("node")
     assert node is not None
-    done = subprocess.run(  # noqa: S603
+    done = subprocess.run(
         [node, str(compiled), cases], capture_output=True, text=True, timeout=60, cwd=REPO, check=True
     )
     refused, timed_out, doubled = done.stdout.splitlines()
-    assert refused == f"TransportError: POST {refusing}{GET}: connection refused (is the server running and listening there?)"
+    assert refused == (
+        f"TransportError: POST {refusing}{GET}: connection refused (is the server running and listening there?)"
+    )
     assert timed_out == f"TransportTimeout: POST {silent}{GET}: no answer within 300 ms; it may have been applied"
     assert doubled.startswith(f"TransportError: POST {mock_url}/api/v1.1{GET}: HTTP 404")
-    assert f"the base URL ends in /api/v1.1" in doubled and f"e.g. {mock_url})" in doubled
+    assert "the base URL ends in /api/v1.1" in doubled and f"e.g. {mock_url})" in doubled
