@@ -96,8 +96,10 @@ def test_a_fresh_venv_with_only_the_client_runs_every_python_block(tmp_path: Pat
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
     python = env_dir / "bin" / "python"
+    source = tmp_path / "python"  # a copy: pip writes build/ and *.egg-info/ beside the sources it installs
+    shutil.copytree(CLIENT, source, ignore=shutil.ignore_patterns("__pycache__", "build", "*.egg-info"))
     install = subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", str(CLIENT)], capture_output=True, text=True, timeout=300
+        [str(python), "-m", "pip", "install", "--quiet", str(source)], capture_output=True, text=True, timeout=300
     )
     assert install.returncode == 0, install.stderr
     assert not (env_dir / "bin" / "promo-mock").exists()
