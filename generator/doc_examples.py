@@ -48,8 +48,8 @@ class Block:
 
     @property
     def name(self) -> str:
-        """``file.md:line:lang``, the block's id in reports and test names."""
-        return f"{self.file.name}:{self.line}:{self.lang}"
+        """``dir/file.md:line:lang``, the block's id in reports and test names."""
+        return f"{self.file.parent.name}/{self.file.name}:{self.line}:{self.lang}"
 
 
 @dataclass(frozen=True)

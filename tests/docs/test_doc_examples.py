@@ -15,17 +15,19 @@ from generator import doc_examples
 from generator.doc_examples import Block, DocFormatError, Runner, collect, in_process_mock, normalise
 
 REPO = Path(__file__).resolve().parents[2]
-DOCS = REPO / "generated_clients" / "docs"
+# Every generated docs directory (one per API version once there are several).
+DOCS_DIRS = sorted(p for p in (REPO / "generated_clients").glob("**/docs") if p.is_dir())
 CLIENT = REPO / "generated_clients" / "python"
 TOKEN = "doc-example-token"
-BLOCKS = collect(DOCS)
+BLOCKS = [block for docs in DOCS_DIRS for block in collect(docs)]
 
 
-def test_every_operation_page_has_curl_python_and_typescript() -> None:
+@pytest.mark.parametrize("docs", DOCS_DIRS, ids=[str(d.relative_to(REPO)) for d in DOCS_DIRS])
+def test_every_operation_page_has_curl_python_and_typescript(docs: Path) -> None:
     by_page: dict[str, set[str]] = {}
-    for block in BLOCKS:
+    for block in collect(docs):
         by_page.setdefault(block.file.name, set()).add(block.lang)
-    pages = sorted(p.name for p in DOCS.glob("*.md") if p.name != "index.md")
+    pages = sorted(p.name for p in docs.glob("*.md") if p.name != "index.md")
     assert pages
     for page in pages:
         assert by_page.get(page) == {"sh", "python", "ts"}, page

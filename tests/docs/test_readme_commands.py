@@ -53,7 +53,7 @@ def _argv(command: str) -> tuple[dict[str, str], list[str]]:
 def started(command: str, env: dict[str, str]) -> Iterator[int]:
     """Start a ``promo-mock`` command as written, on a port the OS picks; yield the port once it listens."""
     extra, argv = _argv(re.sub(r"--port \d+", "--port 0", command))
-    process = subprocess.Popen(  # noqa: S603 - the README's own command
+    process = subprocess.Popen(
         argv, cwd=REPO, env={**os.environ, **env, **extra}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     try:
@@ -69,8 +69,14 @@ def started(command: str, env: dict[str, str]) -> Iterator[int]:
 
 def _curl(command: str, port: int, written_port: int, env: dict[str, str]) -> dict[str, object]:
     line = command.replace(f":{written_port}/", f":{port}/")
-    done = subprocess.run(  # noqa: S603
-        ["bash", "-c", line], cwd=REPO, env={**os.environ, **env}, capture_output=True, text=True, timeout=30, check=True
+    done = subprocess.run(
+        ["bash", "-c", line],
+        cwd=REPO,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
     )
     answer = json.loads(done.stdout)
     assert isinstance(answer, dict)
@@ -96,7 +102,7 @@ def test_mock_readme_run_block_every_line() -> None:
     for command in lines[1:]:
         if "--list-faults" in command:
             _, argv = _argv(command)
-            listed = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=30, check=True)  # noqa: S603
+            listed = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=30, check=True)
             assert "restricted-reattach:" in listed.stdout
             continue
         with started(command, exported) as port:
@@ -109,7 +115,7 @@ def test_mock_readme_run_block_every_line() -> None:
 
 def test_mock_readme_embed_block() -> None:
     (code,) = blocks(REPO / "mock_server" / "README.md", "## Embed it", "python")
-    done = subprocess.run(  # noqa: S603
+    done = subprocess.run(
         [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60, check=False
     )
     assert done.returncode == 0, done.stderr
