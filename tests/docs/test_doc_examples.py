@@ -111,3 +111,12 @@ def test_a_fresh_venv_with_only_the_client_runs_every_python_block(tmp_path: Pat
     assert python_blocks
     failures = [f"{o.block.name}: {o.detail}" for o in map(runner.run, python_blocks) if not o.ok]
     assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("block", [b for b in BLOCKS if b.lang == "python"], ids=lambda b: b.name)
+def test_python_blocks_are_clean_code(block: Block) -> None:
+    """What users copy passes ruff (pyflakes, pycodestyle, isort order, pyupgrade) at 100 columns."""
+    ruff = Path(sys.executable).with_name("ruff")
+    rules = ["--isolated", "--select", "E,F,I,UP", "--line-length", "100", "--stdin-filename", "example.py", "-"]
+    done = subprocess.run([str(ruff), "check", *rules], input=block.code + "\n", capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout
