@@ -333,6 +333,16 @@ class Api:
         return tuple(op for op in self.operations if op.method_name != op.id or op.ts_name != op.id)
 
     @property
+    def quick_xml(self) -> Runnable | None:
+        """The quick start's call in XML, when the seed allows one."""
+        return next((b for b in self.quick_start if b.title == "xml"), None)
+
+    @property
+    def quick_error(self) -> Runnable | None:
+        """The quick start's caught business error (title ``error:<rule id>``), when the seed allows one."""
+        return next((b for b in self.quick_start if b.title.startswith("error:")), None)
+
+    @property
     def first_runnable(self) -> Operation | None:
         """The first operation with runnable examples (the quick start points at its page)."""
         return next((op for op in self.operations if op.runnable is not None), None)
