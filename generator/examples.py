@@ -369,8 +369,12 @@ def ts_output(op: Operation, envelope: Mapping[str, Any]) -> str:
 Asker = Callable[[Spec, str, bytes, str], answers.Answer]
 
 
+def _examples_pointer(op: Operation) -> str:
+    return f"/paths/{op.path.replace('~', '~0').replace('/', '~1')}/post/requestBody/content/application~1json/examples"
+
+
 def _envelope(spec: Spec, op: Operation, answer: answers.Answer, want_zero: bool) -> dict[str, Any]:
-    pointer = f"/paths/{op.path.replace('/', '~1')}/post/requestBody/content/application~1json/examples"
+    pointer = _examples_pointer(op)
     try:
         envelope = json.loads(answer.body)
     except ValueError:
@@ -408,8 +412,11 @@ def runnable(api: Api, spec: Spec, op: Operation, seed: Seed, ask: Asker) -> Run
     json_answer = ask(spec, op.path, json_body(values, token).encode("utf-8"), JSON_MEDIA)
     envelope = _envelope(spec, op, json_answer, want_zero=True)
     xml_answer = ask(spec, op.path, xml_body(values, token, "xml").encode("utf-8"), XML_MEDIA)
-    json_curl = curl(op.path, JSON_MEDIA, json_body(values, SHELL_TOKEN))
-    xml_curl = curl(op.path, XML_MEDIA, xml_body(values, SHELL_TOKEN, "xml"))
+    try:
+        json_curl = curl(op.path, JSON_MEDIA, json_body(values, SHELL_TOKEN))
+        xml_curl = curl(op.path, XML_MEDIA, xml_body(values, SHELL_TOKEN, "xml"))
+    except LookupError as exc:
+        raise SpecError(str(spec.path), _examples_pointer(op), f"{op.id}'s runnable example: {exc}") from None
     blocks = (
         Runnable("curl, JSON", "sh", json_curl, json_answer.body.decode("utf-8")),
         Runnable("curl, XML (`format` xml: the answer is XML too)", "sh", xml_curl, xml_answer.body.decode("utf-8")),
