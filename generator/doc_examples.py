@@ -23,7 +23,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.examples import BASE_URL, TOKEN_ENV
+from generator.example_programs import BASE_URL, TOKEN_ENV
 from promo_spec.locate import REPO_ROOT
 
 RUNNABLE = ("python", "sh", "ts")

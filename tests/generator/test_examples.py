@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from generator import answers, examples
+from generator import answers, example_programs, examples
 from generator.load import load
 from generator.parse import build
 from promo_spec import Spec, SpecError
@@ -39,4 +39,4 @@ def test_an_example_the_mock_refuses_stops_generation(spec: Spec) -> None:
 
 def test_shell_expansion_in_example_values_is_refused() -> None:
     with pytest.raises(LookupError, match="the shell would expand"):
-        examples.curl("/p", "application/json", '{"code": "$(rm -rf ~)"}')
+        example_programs.curl("/p", "application/json", '{"code": "$(rm -rf ~)"}')
