@@ -78,6 +78,9 @@ def runnable(api: Api, spec: Spec, op: Operation, seed: Seed, ask: Asker) -> Run
     json_answer = ask(spec, op.path, json_body(values, token).encode("utf-8"), JSON_MEDIA)
     envelope = _envelope(spec, op, json_answer, want_zero=True)
     xml_answer = ask(spec, op.path, xml_body(values, token, "xml").encode("utf-8"), XML_MEDIA)
+    if b"<error>0</error>" not in xml_answer.body:
+        text = xml_answer.body[:200].decode("utf-8", "replace")
+        raise SpecError(str(spec.path), _examples_pointer(op), f"the mock refuses {op.id}'s XML example: {text}")
     try:
         json_curl = curl(op.path, JSON_MEDIA, json_body(values, SHELL_TOKEN))
         xml_curl = curl(op.path, XML_MEDIA, xml_body(values, SHELL_TOKEN, "xml"))
