@@ -149,12 +149,27 @@ def ts_program(op: Operation, values: Mapping[str, Any]) -> str:
         "envelope": [f"const result = await {call};", "console.log(JSON.stringify(result, null, 2));"],
         "list": [f"const result = await {call};", "console.log(JSON.stringify(result, null, 2));"],
     }[op.result.kind]
+    return "\n".join([f'import {{ PromoClient }} from "{TS_MODULE}";', "", ts_client_line(), *shown])
+
+
+def ts_client_line() -> str:
+    """The TypeScript client's construction: the mock's URL, the token from the environment."""
+    return f'const client = new PromoClient({{ baseUrl: "{BASE_URL}", token: process.env.{TOKEN_ENV} ?? "" }});'
+
+
+def ts_catching(op: Operation, values: Mapping[str, Any]) -> str:
+    """A TypeScript module that makes a call the API refuses and prints the ApiError it rejects with."""
     return "\n".join(
         [
-            f'import {{ PromoClient }} from "{TS_MODULE}";',
+            f'import {{ ApiError, PromoClient }} from "{TS_MODULE}";',
             "",
-            f'const client = new PromoClient({{ baseUrl: "{BASE_URL}", token: process.env.{TOKEN_ENV} ?? "" }});',
-            *shown,
+            ts_client_line(),
+            "try {",
+            f"  await {_ts_call(op, values)};",
+            "} catch (err) {",
+            "  if (!(err instanceof ApiError)) throw err; // TransportError, ResponseError: not a refusal",
+            "  console.log(`${err.name}: error ${err.error}: ${err.errorText}`);",
+            "}",
         ]
     )
 

@@ -24,6 +24,7 @@ from generator.example_programs import (
     py_call,
     python_output,
     python_program,
+    ts_catching,
     ts_output,
     ts_program,
     xml_body,
@@ -133,6 +134,7 @@ def quick_start(api: Api, spec: Spec, seed: Seed, ask: Asker) -> tuple[Runnable,
         cls = next((e.class_name for e in api.errors if e.code == answer["error"]), "ApiError")
         shown = f"{cls}: error {answer['error']}: {answer['error_text']}"
         blocks.append(Runnable(f"error:{rule.id}", "python", code, shown))
+        blocks.append(Runnable(f"error-ts:{rule.id}", "ts", ts_catching(bad, values), shown))
     return tuple(blocks)
 
 

@@ -343,6 +343,11 @@ class Api:
         return next((b for b in self.quick_start if b.title.startswith("error:")), None)
 
     @property
+    def quick_error_ts(self) -> Runnable | None:
+        """The same caught business error in TypeScript."""
+        return next((b for b in self.quick_start if b.title.startswith("error-ts:")), None)
+
+    @property
     def first_runnable(self) -> Operation | None:
         """The first operation with runnable examples (the quick start points at its page)."""
         return next((op for op in self.operations if op.runnable is not None), None)
