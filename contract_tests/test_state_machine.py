@@ -76,7 +76,7 @@ class PromoCodeMachine(RuleBasedStateMachine):
         if (exchange.error == 0) != success:
             wanted = "error 0" if success else "a non-zero error"
             raise ContractViolation(
-                f"{rule_id} (state machine): expected {wanted}, got {exchange.error}\n"
+                f"[rule {rule_id}] (state machine): expected {wanted}, got {exchange.error}\n"
                 f"{self.suite.client.describe(exchange)}"
             )
 
@@ -91,7 +91,9 @@ class PromoCodeMachine(RuleBasedStateMachine):
         exchange = self._send("import", {"loyalty_id": self._program(kind), "codes": new}, body_format)
         self._expect(exchange, success=True, rule_id="import.codes-new")
         if exchange.envelope and exchange.envelope.get("inserted") != len(new):
-            raise ContractViolation(f"import.codes-new: inserted != {len(new)}\n{self.suite.client.describe(exchange)}")
+            raise ContractViolation(
+                f"[rule import.codes-new] inserted != {len(new)}\n{self.suite.client.describe(exchange)}"
+            )
         for code in new:
             self.model[(kind, code)] = CodeModel()
         return multiple(*[(kind, code) for code in new])
@@ -104,7 +106,7 @@ class PromoCodeMachine(RuleBasedStateMachine):
         items = (exchange.envelope or {}).get("data") or [{}]
         if items[0].get("error") != 500 or (exchange.envelope or {}).get("duplicated") != 1:
             raise ContractViolation(
-                f"import.codes-duplicate: item error 500 and duplicated 1 expected\n"
+                f"[rule import.codes-duplicate] item error 500 and duplicated 1 expected\n"
                 f"{self.suite.client.describe(exchange)}"
             )
 
