@@ -27,6 +27,11 @@ def _parser() -> argparse.ArgumentParser:
         "--fault", action="append", default=[], metavar="NAME", help="break one behaviour on purpose (repeatable)"
     )
     parser.add_argument("--list-faults", action="store_true", help="print the fault names and exit")
+    parser.add_argument(
+        "--stop-on-stdin-eof",
+        action="store_true",
+        help="also stop when standard input closes (for a parent process that embeds the mock)",
+    )
     parser.add_argument("--verbose", action="store_true", help="log method, path and status of each request")
     parser.add_argument(
         "--head-timeout",
@@ -68,6 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             verbose=args.verbose,
             announce=lambda line: print(f"{line} ({source}{extra})", flush=True),
             head_timeout=args.head_timeout,
+            stop_on_stdin_eof=args.stop_on_stdin_eof,
         )
     except ServerError as exc:
         print(f"promo-mock: {exc}", file=sys.stderr)

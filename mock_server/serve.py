@@ -162,10 +162,12 @@ def serve_forever(
     verbose: bool = False,
     announce: Callable[[str], Any] = print,
     head_timeout: float = HEAD_TIMEOUT,
+    stop_on_stdin_eof: bool = False,
 ) -> None:
     """Serve until SIGTERM or SIGINT (Ctrl-C); requests in flight are answered, then the port is released.
 
-    ``announce`` gets the ``listening on URL`` line once the server accepts. ServerError when the address
+    ``announce`` gets the ``listening on URL`` line once the server accepts. ``stop_on_stdin_eof`` also stops
+    when standard input closes (the embedding parent exited, even killed). ServerError when the address
     cannot be bound.
     """
     _check_free(host, port)
@@ -190,12 +192,23 @@ def serve_forever(
         threading.Thread(target=_announce_when_accepting, args=(host, bound, announce), daemon=True).start()
 
     server.on_startup(started)
+    if stop_on_stdin_eof:
+        threading.Thread(target=_stop_on_eof, daemon=True).start()
     try:
         server.serve(target_loader=lambda *_args, **_kwargs: RsgiAdapter(app).__rsgi__, wrap_loader=False)
     except SystemExit as exc:  # granian exits when its worker cannot start (e.g. it cannot bind)
         raise ServerError(f"cannot serve on {host}:{port}: granian exited with {exc.code}") from None
     except OSError as exc:
         raise ServerError(f"cannot listen on {host}:{port}: {_reason(exc)}") from None
+
+
+def _stop_on_eof() -> None:
+    """Wait for standard input to close, then stop the server with SIGTERM (gracefully)."""
+    # os.read, not sys.stdin: the forked worker closes sys.stdin, which would wait for a lock this thread holds
+    with contextlib.suppress(OSError):
+        while os.read(0, 4096):
+            pass
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 class RunningServer:
@@ -216,8 +229,9 @@ class RunningServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        if self.process.stdout is not None:
-            self.process.stdout.close()
+        for stream in (self.process.stdin, self.process.stdout):
+            if stream is not None:
+                stream.close()
         return self.process.returncode
 
     def __enter__(self) -> RunningServer:
@@ -251,7 +265,7 @@ def start_background(
     message) when it cannot start, e.g. the port is taken or the seed is bad.
     """
     command = [sys.executable, "-m", "mock_server.cli", "--host", host, "--port", str(port)]
-    command += ["--head-timeout", str(head_timeout)]
+    command += ["--head-timeout", str(head_timeout), "--stop-on-stdin-eof"]
     if seed_path is not None:
         command += ["--seed", str(seed_path)]
     for name in sorted(faults):
@@ -260,7 +274,7 @@ def start_background(
     process = subprocess.Popen(
         command,
         env=env,
-        stdin=subprocess.DEVNULL,
+        stdin=subprocess.PIPE,  # closed when this process ends, however it ends: the mock then stops too
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE if stderr is None else stderr,
         text=True,

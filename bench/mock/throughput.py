@@ -1,5 +1,7 @@
-"""Requests per second of promo-mock (granian), of the same app behind uvicorn + uvloop, and of Prism, on the same
-requests (get and attach), measured by one load generator (wrk), side by side in one invocation.
+"""Requests per second of promo-mock (granian), of the same app behind uvicorn + uvloop, and of Prism.
+
+The same requests (get and attach), one load generator (wrk), side by side in one invocation: all servers
+run at once and are measured in rounds, so the load of a shared machine changes the same way for each.
 
 Usage: python bench/mock/throughput.py [--runs 5] [--duration 5] [--connections 16] [--op get --op attach]
 Prism comes from npm (``npx --yes @stoplight/prism-cli@5``); without npx it is left out and the goal is not judged.
@@ -92,26 +94,36 @@ OLD_SERVER = {"get": 4520.0, "attach": 2980.0}
 
 
 def measure(
-    name: str, command: list[str], port: int, args: argparse.Namespace, scripts: dict[str, Path]
-) -> dict[str, float]:
-    """Start one server, run wrk against each operation, stop it; return the median req/s per operation."""
-    process = start(command)
-    medians = {}
+    servers: dict[str, list[str]], args: argparse.Namespace, scripts: dict[str, Path]
+) -> dict[str, dict[str, float]]:
+    """Start every server, then run wrk in rounds (each round: every server, every operation, one run), so
+    that a change in the machine's load hits every server alike; return the median req/s per server and operation.
+    """
+    processes: dict[str, tuple[subprocess.Popen[bytes], int]] = {}
+    runs: dict[str, dict[str, list[float]]] = {name: {op: [] for op in args.op} for name in servers}
     try:
-        for op in args.op:
-            url = f"http://127.0.0.1:{port}/api/v1.1/promocodes/{op}"
-            wait_ready(url, REQUESTS[op], process)
-            check = requests.post(url, json=REQUESTS[op], timeout=5)
-            print(f"{name} {op}: HTTP {check.status_code} {check.text[:90]}")
-            wrk(url, scripts[op], duration=1, connections=args.connections)  # warm up
-            runs = [
-                wrk(url, scripts[op], duration=args.duration, connections=args.connections) for _ in range(args.runs)
-            ]
-            medians[op] = statistics.median(runs)
-            print(f"{name} {op}: " + ", ".join(f"{r:,.0f}" for r in runs) + f" req/s -> median {medians[op]:,.0f}")
+        for name, template in servers.items():
+            port = free_port()
+            processes[name] = (start([part.format(port=port) for part in template]), port)
+        for name, (process, port) in processes.items():
+            for op in args.op:
+                url = f"http://127.0.0.1:{port}/api/v1.1/promocodes/{op}"
+                wait_ready(url, REQUESTS[op], process)
+                check = requests.post(url, json=REQUESTS[op], timeout=5)
+                print(f"{name} {op}: HTTP {check.status_code} {check.text[:90]}")
+                wrk(url, scripts[op], duration=1, connections=args.connections)  # warm up
+        for _ in range(args.runs):
+            for name, (_, port) in processes.items():
+                for op in args.op:
+                    url = f"http://127.0.0.1:{port}/api/v1.1/promocodes/{op}"
+                    runs[name][op].append(wrk(url, scripts[op], duration=args.duration, connections=args.connections))
     finally:
-        stop(process)
-    return medians
+        for process, _ in processes.values():
+            stop(process)
+    for name in servers:
+        for op in args.op:
+            print(f"{name} {op}: " + ", ".join(f"{r:,.0f}" for r in runs[name][op]) + " req/s")
+    return {name: {op: statistics.median(values) for op, values in by_op.items()} for name, by_op in runs.items()}
 
 
 def main() -> int:
@@ -144,7 +156,6 @@ def main() -> int:
         ]
     else:
         print("npx not found: Prism not measured")
-    results: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         scripts = {}
         for op in args.op:
@@ -152,9 +163,7 @@ def main() -> int:
             scripts[op].write_text(lua % json.dumps(REQUESTS[op]), encoding="utf-8")
         load = f"wrk -t2 -c{args.connections}, {args.runs} runs x {args.duration} s"
         print(f"requests: POST {', '.join(args.op)} (JSON), {load}")
-        for name, template in servers.items():
-            port = free_port()
-            results[name] = measure(name, [part.format(port=port) for part in template], port, args, scripts)
+        results = measure(servers, args, scripts)
     print()
     names = list(results)
     print("| operation | " + " | ".join(names) + " | old server (note) | promo-mock / prism | promo-mock / old |")

@@ -183,3 +183,19 @@ def test_the_cli_exits_1_on_a_taken_port() -> None:
         )
     assert result.returncode == 1
     assert f"promo-mock: cannot listen on 127.0.0.1:{running.port}: Address already in use" in result.stderr
+
+
+def test_the_mock_stops_when_its_embedding_parent_dies() -> None:
+    parent = subprocess.Popen(
+        [sys.executable, "-c", "from mock_server.serve import start_background; print(start_background().port)"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert parent.stdout is not None
+    port = int(parent.stdout.readline())
+    parent.kill()  # no stop(), no atexit: the child sees its standard input close
+    parent.wait(timeout=10)
+    deadline = time.monotonic() + 20
+    while not port_is_free(port) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert port_is_free(port)
