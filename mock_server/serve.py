@@ -39,6 +39,8 @@ from granian.server.mp import MPServer as GranianServer  # the GIL build's serve
 from mock_server import DEFAULT_TOKEN, TOKEN_ENV, errors
 from mock_server.app import Answer, MockApp
 from mock_server.errors import ApiError
+from mock_server.faults import check_faults
+from mock_server.seed import load_seed
 
 DRAIN_LIMIT = 64 << 20  # a refused body is read and dropped up to this size, so that the client reads the answer
 SHUTDOWN_TIMEOUT = 10  # seconds the requests in flight get to finish after SIGTERM/SIGINT before the worker is killed
@@ -119,6 +121,14 @@ def _reason(exc: BaseException) -> str:
     return getattr(exc, "strerror", None) or str(exc).split("\n", 1)[0] or type(exc).__name__
 
 
+def _address(host: str) -> str:
+    """The IP address to bind for ``host`` (granian takes addresses only): a name is resolved first."""
+    try:
+        return str(socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)[0][4][0])
+    except (OSError, UnicodeError) as exc:
+        raise ServerError(f"cannot listen on {host}: {_reason(exc)}") from None
+
+
 def _check_free(host: str, port: int) -> None:
     """Refuse a port that a process listens on: granian binds with SO_REUSEPORT, so two servers would share it."""
     if port == 0:
@@ -170,10 +180,11 @@ def serve_forever(
     when standard input closes (the embedding parent exited, even killed). ServerError when the address
     cannot be bound.
     """
-    _check_free(host, port)
+    address = _address(host)
+    _check_free(address, port)
     server = GranianServer(
         "mock_server.serve:RsgiAdapter",  # a label: the app itself is handed over by target_loader below
-        address=host,
+        address=address,
         port=port,
         interface=Interfaces.RSGI,
         http=HTTPModes.http1,
@@ -189,7 +200,7 @@ def serve_forever(
 
     def started() -> None:
         bound = _bound_port(server)
-        threading.Thread(target=_announce_when_accepting, args=(host, bound, announce), daemon=True).start()
+        threading.Thread(target=_announce_when_accepting, args=(address, bound, announce), daemon=True).start()
 
     server.on_startup(started)
     if stop_on_stdin_eof:
@@ -198,7 +209,7 @@ def serve_forever(
         server.serve(target_loader=lambda *_args, **_kwargs: RsgiAdapter(app).__rsgi__, wrap_loader=False)
     except SystemExit as exc:  # granian exits when its worker cannot start (e.g. it cannot bind)
         raise ServerError(f"cannot serve on {host}:{port}: granian exited with {exc.code}") from None
-    except OSError as exc:
+    except (OSError, ValueError) as exc:
         raise ServerError(f"cannot listen on {host}:{port}: {_reason(exc)}") from None
 
 
@@ -261,9 +272,12 @@ def start_background(
 ) -> RunningServer:
     """Start ``promo-mock`` serving the seed at ``seed_path`` (default seed if None); return once it accepts.
 
-    The token goes through the environment, never the command line. ServerError (with promo-mock's own
-    message) when it cannot start, e.g. the port is taken or the seed is bad.
+    The token goes through the environment, never the command line. UnknownFaultError or SeedError for a bad
+    fault name or seed file; ServerError (with promo-mock's own message) when it cannot start otherwise,
+    e.g. the port is taken.
     """
+    check_faults(faults)  # UnknownFaultError and SeedError here, in the caller, as from create_app
+    load_seed(seed_path)
     command = [sys.executable, "-m", "mock_server.cli", "--host", host, "--port", str(port)]
     command += ["--head-timeout", str(head_timeout), "--stop-on-stdin-eof"]
     if seed_path is not None:

@@ -182,3 +182,22 @@ def test_the_race_fault_really_races_over_http() -> None:
         with ThreadPoolExecutor(3) as pool:
             errors = list(pool.map(lambda b: requests.post(url, json=b, timeout=10).json()["error"], bodies))
     assert errors.count(0) > 1
+
+
+def test_start_background_reports_why_the_mock_did_not_start(tmp_path: Path) -> None:
+    from mock_server.faults import UnknownFaultError
+    from mock_server.seed import SeedError
+    from mock_server.serve import ServerError
+
+    with pytest.raises(SeedError, match="cannot read the seed file"):
+        start_background(seed_path=tmp_path / "missing.yaml")
+    with pytest.raises(UnknownFaultError, match="unknown fault"):
+        start_background(faults=frozenset({"no-such-fault"}))
+    with pytest.raises(ServerError, match=r"promo-mock: cannot listen on 256\.0\.0\.1"):
+        start_background(host="256.0.0.1")
+
+
+def test_a_host_name_is_resolved() -> None:
+    with start_background(host="localhost") as running:
+        assert running.url == f"http://127.0.0.1:{running.port}"
+        assert requests.post(running.url + BASE + "get", json=GET, timeout=5).json()["error"] == 0
