@@ -148,14 +148,23 @@ def test_shutdown_finishes_the_request_in_flight_and_releases_the_port(
     shutdown: Callable[[RunningServer], None],
 ) -> None:
     running = start_background()
-    whole = request(GET, close=True)
-    split = whole.index(b"\r\n\r\n") + 10  # the head and the first bytes of the body
+    whole = request(GET, close=True).replace(b"\r\n\r\n", b"\r\nExpect: 100-continue\r\n\r\n", 1)
+    head, body = whole.split(b"\r\n\r\n", 1)
     with socket.create_connection(("127.0.0.1", running.port), timeout=10) as conn:
-        conn.sendall(whole[:split])
-        time.sleep(0.3)  # the server has the request's head: the request is in flight
+        conn.sendall(head + b"\r\n\r\n" + body[:10])
+        # the app is waiting for the body: the request is in flight
+        assert conn.recv(4096).startswith(b"HTTP/1.1 100 Continue")
         shutdown(running)
-        time.sleep(0.5)
-        conn.sendall(whole[split:])
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:  # shutting down: the listener closes first
+            try:
+                socket.create_connection(("127.0.0.1", running.port), timeout=1).close()
+            except OSError:
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the server kept accepting after the signal")
+        conn.sendall(body[10:])
         answer = read_all(conn)
     assert answer.startswith(b"HTTP/1.1 200 OK") and b'"error":0' in answer, answer[:200]
     assert running.process.wait(timeout=20) == 0
