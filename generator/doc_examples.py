@@ -108,7 +108,7 @@ def normalise(text: str, url: str) -> str:
 
 @contextlib.contextmanager
 def in_process_mock(token: str) -> Iterator[str]:
-    """A fresh mock with the default seed in this process, on a port the OS picks; yields its URL."""
+    """A fresh mock with the default seed from ``start_background``, on a port the OS picks; yields its URL."""
     from mock_server.serve import start_background
 
     with start_background(port=0, token=token) as server:
