@@ -119,7 +119,7 @@ def suite(request: pytest.FixtureRequest) -> Iterator[Suite]:
     )
     prefix = f"ct{time.strftime('%y%m%d%H%M%S')}{secrets.token_hex(2)}-"
     report = Report(
-        target=target.source if target.source == "embedded mock" else f"{target.source} ({target.base_url})",
+        target=target.label,
         prefix=prefix,
         seed=str(config.getoption("hypothesis_seed")),
         profile=config.getoption("--profile"),
