@@ -5,6 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 TARGET ?=
 PROFILE ?= default
+WORKERS ?=
 
 .PHONY: setup contract power test lint typecheck unit gen check-generated typecheck-generated bench bench-mock bench-generator clean
 
@@ -16,9 +17,10 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-## The main job: the contract suite, against the embedded mock unless TARGET=FILE names a target file.
+## The main job: the contract suite, against the embedded mock unless TARGET=FILE names a target file;
+## WORKERS=N runs it on N pytest-xdist workers.
 contract: $(STAMP)
-	$(PY) -m pytest contract_tests $(if $(TARGET),--target $(TARGET)) --profile $(PROFILE) -o testpaths=contract_tests --junitxml=reports/contract-junit.xml
+	$(PY) -m pytest contract_tests $(if $(TARGET),--target $(TARGET)) --profile $(PROFILE) $(if $(WORKERS),-n $(WORKERS)) -o testpaths=contract_tests --junitxml=reports/contract-junit.xml
 
 ## The suite's power: run it against every faulty variant of the mock; prints fault -> detecting test.
 power: $(STAMP)

@@ -1,46 +1,54 @@
-"""Undo what the run did where the API allows it, and list what it cannot undo."""
+"""Undo what this process of the run did where the API allows it, and list what it cannot undo."""
 
 from __future__ import annotations
 
 from contract_tests import actions
 from contract_tests.exchange import TransportError
 from contract_tests.suite import Suite
-from contract_tests.world import ContractViolation, Snapshot, get_code, snapshot
+from contract_tests.world import ContractViolation, get_code, snapshot
 
 
-def clean_up(suite: Suite, baseline: Snapshot) -> None:
-    """Detach codes the run attached and deactivate codes it activated; report imported codes (no delete exists)."""
+def clean_up(suite: Suite) -> None:
+    """Detach and deactivate this process's codes and the codes its pool draws took; report what stays.
+
+    Only codes of this process's namespace (its prefix) and the codes its pool draws took are touched, so
+    pytest-xdist workers cleaning up at different times never undo each other's work in progress.
+    """
     client, target, report = suite.client, suite.target, suite.report
     client.unlimited = True
     try:
-        now = snapshot(client, list(baseline))
+        now = snapshot(client, [target.personal, target.universal])
     except (ContractViolation, TransportError) as exc:
         report.uncleaned.append(f"cleanup skipped: export_all failed ({str(exc).splitlines()[0]})")
+        client.unlimited = False
         return
+    prefix = suite.names.prefix
     imported = 0
     try:
         for program, codes in now.items():
-            before = baseline[program]
             for code, entry in codes.items():
-                prior = before.get(code)
-                if prior is None:
-                    imported += 1
-                if entry.activated and not (prior and prior.activated):
+                own = code.startswith(prefix)
+                if not own and (program, code) not in suite.drawn:
+                    continue
+                imported += own
+                if entry.activated:
                     done = client.call("update", {"loyalty_id": program, "code": code, "activated": False}).error == 0
                     (report.cleaned if done else report.uncleaned).append(
                         f"program {program} code {code!r}: {'deactivated' if done else 'still activated'}"
                     )
-                if entry.attached and not (prior and prior.attached):
+                if entry.attached:
                     _detach(suite, program, code)
     finally:
         client.unlimited = False
     if imported:
         report.uncleaned.append(
-            f"{imported} code(s) with the prefix {suite.names.prefix!r} imported into programs "
-            f"{', '.join(map(str, sorted(now)))}: the API has no delete"
+            f"{imported} code(s) with the prefix {prefix!r} imported into programs "
+            f"{', '.join(map(str, sorted(now)))}: the API has no delete (free ones are reused by later runs)"
         )
     if target.exhausted is not None:
-        report.notes.append(f"program {target.exhausted} (exhausted) is never sent a code, so cleanup leaves it alone")
+        note = f"program {target.exhausted} (exhausted) is never sent a code, so cleanup leaves it alone"
+        if note not in report.notes:
+            report.notes.append(note)
 
 
 def _detach(suite: Suite, program: int, code: str) -> None:

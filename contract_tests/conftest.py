@@ -7,6 +7,8 @@ import os
 import random
 import secrets
 import shlex
+import shutil
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,22 +18,26 @@ import hypothesis
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
-from contract_tests.budgets import ACTIVE, PROFILES
+from contract_tests.budgets import HYPOTHESIS_PROFILE, PROFILES
 from contract_tests.cleanup import clean_up
 from contract_tests.exchange import BudgetExhausted, Client, Masker
+from contract_tests.preflight import PreflightError, preflight
 from contract_tests.report import Report
+from contract_tests.rule_setup import RuleCase, may_draw
+from contract_tests.session import Run, RunLock, lock_file
 from contract_tests.strategies import CodeNames
 from contract_tests.suite import Suite
 from contract_tests.target import Target, TargetError, load_target
-from contract_tests.world import snapshot
+from contract_tests.world import diff, snapshot
 from promo_spec import load_spec
 
 HERE = Path(__file__).parent
 MOCK_TARGET = HERE / "targets" / "mock.yaml"
 MODULE_ORDER = ("test_concurrency", "test_rules", "test_state_machine", "test_schemathesis")
+PREFLIGHT_TIMEOUT = 5.0  # seconds per preflight request: a wrong target must be named within a few seconds
 for _name in PROFILES:
     settings.register_profile(
-        f"contract-{_name}",
+        HYPOTHESIS_PROFILE.format(_name),
         database=None,
         deadline=None,
         print_blob=False,
@@ -50,41 +56,154 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--report-dir", default="reports", metavar="DIR", help="where contract-report.{json,md} go")
 
 
-def pytest_configure(config: pytest.Config) -> None:
+def _load(config: pytest.Config) -> Target:
     target_file = config.getoption("--target")
     try:
         if target_file:
-            target = load_target(target_file)
-        else:
-            from mock_server import DEFAULT_TOKEN
+            return load_target(target_file)
+        from mock_server import DEFAULT_TOKEN
 
-            embedded = load_target(MOCK_TARGET, require_token=False)
-            token = os.environ.get(embedded.token_env) or DEFAULT_TOKEN
-            target = dataclasses.replace(embedded, token=token, source="embedded mock")
+        embedded = load_target(MOCK_TARGET, require_token=False)
+        token = os.environ.get(embedded.token_env) or DEFAULT_TOKEN
+        return dataclasses.replace(embedded, token=token, source="embedded mock")
     except TargetError as exc:
         raise pytest.UsageError(
             f"{exc}\n(see contract_tests/targets/staging.example.yaml for a complete example)"
         ) from None
-    if config.option.tbstyle == "auto":
-        config.option.tbstyle = "short"  # a contract failure's message holds the evidence; long source listings do not
-    profile = config.getoption("--profile")
-    settings.load_profile(f"contract-{profile}")
-    ACTIVE["profile"] = profile
+
+
+def _only_looking(config: pytest.Config) -> bool:
+    """--collect-only, --help, --fixtures and friends: no server is started or asked."""
+    option = config.option
+    return bool(
+        getattr(option, "collectonly", False)
+        or getattr(option, "help", False)
+        or getattr(option, "showfixtures", False)
+        or getattr(option, "version", False)
+    )
+
+
+def _start(config: pytest.Config, target: Target, masker: Masker) -> Run:
+    """The controller's (or a lone process's) part: start the embedded mock, preflight, choose prefix and seed."""
     seed = config.getoption("hypothesis_seed", None)
     if seed is None:
         seed = str(random.SystemRandom().randrange(10**9))
-        config.option.hypothesis_seed = seed
-    forced: Any = int(seed) if str(seed).isdigit() else seed
+    run = Run(
+        base_url=target.base_url,
+        run_prefix=f"ct{time.strftime('%y%m%d%H%M%S')}{secrets.token_hex(2)}",
+        seed=str(seed),
+    )
+    if _only_looking(config):
+        return run
+    if target.source == "embedded mock":
+        from mock_server.serve import start_background
+
+        # one mock for every worker: they share the programs, as they would share a staging server
+        server = start_background(port=0, token=target.token)
+        config.stash[SERVER_KEY] = server
+        run.base_url = server.url
+    if getattr(config.option, "numprocesses", None):
+        directory = Path(tempfile.mkdtemp(prefix="contract-run-"))
+        config.stash[LOCK_DIR_KEY] = directory
+        run.lock_path = lock_file(directory)
+    client = Client(
+        run.base_url,
+        target.token,
+        load_spec(),
+        timeout=min(target.timeout_seconds, PREFLIGHT_TIMEOUT),
+        xml_type=target.xml_content_type,
+        mask=masker,
+    )
+    where = target.source if target.source != "embedded mock" else str(MOCK_TARGET)
+    try:
+        found = preflight(
+            client,
+            dataclasses.replace(target, base_url=run.base_url),
+            where=where,
+            new_code=f"{run.code_prefix}preflight",
+        )
+    except PreflightError as exc:
+        _stop(config)
+        raise pytest.UsageError(
+            masker(
+                f"preflight against {target.label}: {exc}\n(the run stopped before any test; fix the target file "
+                f"{where} or the server)"
+            )
+        ) from None
+    run.sizes_before = found.sizes()
+    run.preflight_notes = found.notes
+    run.preflight_requests = client.count
+    return run
+
+
+def _stop(config: pytest.Config) -> None:
+    server = config.stash.get(SERVER_KEY, None)
+    if server is not None:
+        server.stop()
+        del config.stash[SERVER_KEY]
+    directory = config.stash.get(LOCK_DIR_KEY, None)
+    if directory is not None:
+        shutil.rmtree(directory, ignore_errors=True)
+        del config.stash[LOCK_DIR_KEY]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    target = _load(config)
+    if config.option.tbstyle == "auto":
+        config.option.tbstyle = "short"  # a contract failure's message holds the evidence; long source listings do not
+    profile = config.getoption("--profile")
+    settings.load_profile(HYPOTHESIS_PROFILE.format(profile))
+    masker = Masker([target.token, *target.near_miss_tokens])
+    config.stash[MASK_KEY] = masker  # before anything can fail: every output is masked
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None:
+        run = Run.from_controller(workerinput["contract"])
+    else:
+        run = _start(config, target, masker)
+        if config.pluginmanager.hasplugin("xdist"):
+            config.pluginmanager.register(_Controller(), "contract-controller")
+    config.option.hypothesis_seed = run.seed
+    forced: Any = int(run.seed) if run.seed.isdigit() else run.seed
     hypothesis.core.global_force_seed = forced  # what --hypothesis-seed does, also for a seed chosen here
-    config.stash[TARGET_KEY] = target
-    config.stash[MASK_KEY] = Masker([target.token, *target.near_miss_tokens])
+    config.stash[TARGET_KEY] = dataclasses.replace(target, base_url=run.base_url)
+    config.stash[RUN_KEY] = run
+    config.stash[REPORT_KEY] = Report(
+        target=target.label,
+        prefix=run.code_prefix if not getattr(config.option, "numprocesses", None) else f"{run.run_prefix}*-",
+        seed=run.seed,
+        profile=profile,
+        mask=masker,
+    )
     config.stash[STATE_KEY] = {"budget": "", "started": time.monotonic()}
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    _stop(config)
+
+
+class _Controller:
+    """xdist hooks of the controller: hand each worker the run, merge what each reports back."""
+
+    def pytest_configure_node(self, node: Any) -> None:
+        run = node.config.stash[RUN_KEY]
+        node.workerinput["contract"] = run.for_worker(node.workerinput["workerid"])
+
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        part = getattr(node, "workeroutput", {}).get("contract")
+        if part:
+            node.config.stash[REPORT_KEY].merge(part)
+            if part.get("budget"):
+                node.config.stash[STATE_KEY]["budget"] = part["budget"]
 
 
 TARGET_KEY = pytest.StashKey[Target]()
 MASK_KEY = pytest.StashKey[Masker]()
 SUITE_KEY = pytest.StashKey[Suite]()
+RUN_KEY = pytest.StashKey[Run]()
+REPORT_KEY = pytest.StashKey[Report]()
 STATE_KEY = pytest.StashKey[dict[str, Any]]()
+SERVER_KEY = pytest.StashKey[Any]()
+LOCK_DIR_KEY = pytest.StashKey[Path]()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -97,15 +216,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(scope="session")
 def suite(request: pytest.FixtureRequest) -> Iterator[Suite]:
-    """The target (the embedded mock is started here), the client, the report; cleanup at the end."""
+    """The target, the client, the report of this process; cleanup of this process's codes at the end."""
     config = request.config
-    target = config.stash[TARGET_KEY]
-    server = None
-    if target.source == "embedded mock":
-        from mock_server.serve import start_background
-
-        server = start_background(port=0, token=target.token)
-        target = dataclasses.replace(target, base_url=server.url)
+    target, run = config.stash[TARGET_KEY], config.stash[RUN_KEY]
     spec = load_spec()
     client = Client(
         target.base_url,
@@ -113,28 +226,60 @@ def suite(request: pytest.FixtureRequest) -> Iterator[Suite]:
         spec,
         timeout=target.timeout_seconds,
         rate_limit=target.rate_limit_per_second,
-        budget=target.request_budget,
+        budget=_share(target.request_budget, getattr(config, "workerinput", {}).get("workercount", 1)),
         xml_type=target.xml_content_type,
         mask=config.stash[MASK_KEY],  # one masker for the client and every output
     )
-    prefix = f"ct{time.strftime('%y%m%d%H%M%S')}{secrets.token_hex(2)}-"
-    report = Report(
-        target=target.label,
-        prefix=prefix,
-        seed=str(config.getoption("hypothesis_seed")),
-        profile=config.getoption("--profile"),
-        mask=config.stash[MASK_KEY],
+    report = config.stash[REPORT_KEY]
+    the_suite = Suite(
+        target=target,
+        client=client,
+        spec=spec,
+        names=CodeNames(run.code_prefix),
+        report=report,
+        run=run,
+        lock=RunLock(run.lock_path),
     )
-    the_suite = Suite(target=target, client=client, spec=spec, names=CodeNames(prefix), report=report)
     config.stash[SUITE_KEY] = the_suite
     try:
-        baseline = snapshot(client, [target.personal, target.universal])
         yield the_suite
-        clean_up(the_suite, baseline)
+        with the_suite.lock.hold(exclusive=True):  # it changes codes outside this worker's namespace (pool draws)
+            clean_up(the_suite)
     finally:
         report.requests = client.count
-        if server is not None:
-            server.stop()
+        report.received = client.received
+
+
+def _share(budget: int | None, workers: int) -> int | None:
+    """Each of ``workers`` workers gets an equal share of the request budget (rounded up)."""
+    return None if budget is None else -(-budget // max(1, workers))
+
+
+def _may_draw(item: pytest.Item) -> bool:
+    """Whether a test may send attach without a code (a pool draw, which can take any free code)."""
+    case = getattr(getattr(item, "callspec", None), "params", {}).get("case")
+    if isinstance(case, RuleCase):
+        return may_draw(case)
+    return item.name.startswith("test_api") and "/attach" in item.name
+
+
+@pytest.fixture(autouse=True)
+def _each_test(request: pytest.FixtureRequest, suite: Suite) -> Iterator[None]:
+    """Hold the run's lock (exclusive for a test that may draw from a pool) and count the test's requests."""
+    item = request.node
+    exclusive = _may_draw(item)
+    with suite.lock.hold(exclusive=exclusive):
+        sent, received = suite.client.count, suite.client.received
+        before = snapshot(suite.client, [suite.target.personal, suite.target.universal]) if exclusive else None
+        try:
+            yield
+        finally:
+            if before is not None:
+                after = snapshot(suite.client, list(before))
+                # outside the run's namespace: this worker cleans them up (a worker cleans its own codes)
+                run_prefix = suite.run.run_prefix if suite.run else suite.names.prefix
+                suite.drawn |= {key for key in diff(before, after) if not key[1].startswith(run_prefix)}
+            suite.report.count_test(item.nodeid, suite.client.count - sent, suite.client.received - received)
 
 
 def _reproduce(item: pytest.Item) -> str:
@@ -188,33 +333,67 @@ def pytest_exception_interact(node: pytest.Item, call: pytest.CallInfo[None], re
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
-    the_suite = config.stash.get(SUITE_KEY, None)
+    report = config.stash.get(REPORT_KEY, None)
     state = config.stash.get(STATE_KEY, {})
-    if the_suite is None:
+    run = config.stash.get(RUN_KEY, None)
+    if report is None or run is None or _only_looking(config):
+        return
+    the_suite = config.stash.get(SUITE_KEY, None)
+    if the_suite is not None:
+        report.requests = the_suite.client.count
+        report.received = the_suite.client.received
+        report.wire = the_suite.client.wire.as_dict()
+    workeroutput = getattr(config, "workeroutput", None)
+    if workeroutput is not None:  # a worker: the controller merges and writes
+        workeroutput["contract"] = dict(report.part(), budget=state.get("budget", ""))
         return
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     stats = getattr(reporter, "stats", {}) if reporter else {}
-    the_suite.report.outcome = {k: len(v) for k, v in stats.items() if k in ("passed", "failed", "skipped", "error")}
+    report.outcome = {k: len(v) for k, v in stats.items() if k in ("passed", "failed", "skipped", "error")}
+    report.preflight = {"requests": run.preflight_requests, "notes": run.preflight_notes}
+    report.sizes_before = run.sizes_before
+    report.sizes_after = _sizes(config, run)
     if state.get("budget"):
-        the_suite.report.notes.append(f"run stopped early: {state['budget']}")
+        report.notes.append(f"run stopped early: {state['budget']}")
         if session.exitstatus == 0:
             session.exitstatus = pytest.ExitCode.INTERRUPTED
-    the_suite.report.requests = the_suite.client.count
-    the_suite.report.wire = the_suite.client.wire.as_dict()
     directory = Path(config.getoption("--report-dir"))
-    paths = the_suite.report.write(directory)
-    state["paths"] = paths
+    state["paths"] = report.write(directory)
+
+
+def _sizes(config: pytest.Config, run: Run) -> dict[int, int]:
+    """Codes per program after the run (one export_all each), for the report."""
+    target = config.stash[TARGET_KEY]
+    client = Client(
+        run.base_url,
+        target.token,
+        load_spec(),
+        timeout=target.timeout_seconds,
+        xml_type=target.xml_content_type,
+        mask=config.stash[MASK_KEY],
+    )
+    try:
+        return {program: len(codes) for program, codes in snapshot(client, target.programs).items()}
+    except AssertionError:  # unreachable or refusing by now: the report says so by leaving it out
+        return {}
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    the_suite = config.stash.get(SUITE_KEY, None)
+    report = config.stash.get(REPORT_KEY, None)
     state = config.stash.get(STATE_KEY, {})
-    if the_suite is None:
+    if report is None or getattr(config, "workerinput", None) is not None or _only_looking(config):
         return
     elapsed = time.monotonic() - state.get("started", time.monotonic())
     terminalreporter.write_sep("-", "contract suite")
-    terminalreporter.write_line(f"target: {the_suite.report.target}")
-    terminalreporter.write_line(f"requests sent: {the_suite.client.count} in {elapsed:.1f} s")
+    terminalreporter.write_line(f"target: {report.target}")
+    terminalreporter.write_line(
+        f"requests sent: {report.requests} ({report.received / 1e6:.2f} MB received) in {elapsed:.1f} s"
+    )
+    if report.sizes_before:
+        terminalreporter.write_line(
+            "program sizes (codes, before -> after): "
+            + ", ".join(f"{p}: {n} -> {report.sizes_after.get(p, '?')}" for p, n in sorted(report.sizes_before.items()))
+        )
     terminalreporter.write_line(
         f"hypothesis seed: {config.getoption('hypothesis_seed')} (rerun with --hypothesis-seed)"
     )
@@ -222,5 +401,5 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         terminalreporter.write_line(f"STOPPED EARLY: {state['budget']}; raise request_budget in the target file")
     if state.get("paths"):
         terminalreporter.write_line("report: " + ", ".join(str(p) for p in state["paths"]))
-    if the_suite.report.uncleaned:
-        terminalreporter.write_line(f"left on the server (see report): {len(the_suite.report.uncleaned)} item(s)")
+    if report.uncleaned:
+        terminalreporter.write_line(f"left on the server (see report): {len(report.uncleaned)} item(s)")

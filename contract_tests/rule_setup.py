@@ -83,6 +83,11 @@ def needs(case: RuleCase, suite: Suite) -> str:
     return ""
 
 
+def may_draw(case: RuleCase) -> bool:
+    """Whether the case sends attach without a code: a pool draw, which may take any free code of the program."""
+    return case.rule.operation == "attach" and _default_code_state(case.rule) == "omitted"
+
+
 def _default_code_state(rule: Rule) -> str:
     if rule.given.get("code"):
         return rule.given["code"]

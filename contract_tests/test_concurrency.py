@@ -6,7 +6,6 @@ import threading
 
 from contract_tests import actions
 from contract_tests.actions import attach_body
-from contract_tests.budgets import budget
 from contract_tests.exchange import Exchange
 from contract_tests.report import Observation
 from contract_tests.suite import Suite
@@ -43,7 +42,7 @@ def test_concurrent_attach_has_one_winner(suite: Suite) -> None:
     target, client = suite.target, suite.client
     program = target.personal
     contenders = list(target.profiles)
-    for round_number in range(budget("rounds")):
+    for round_number in range(suite.budget("rounds")):
         code = f"{suite.names.next_prefix()}race{round_number}"
         actions.import_codes(client, program, [code])
         exchanges = _race(suite, program, code, contenders)

@@ -14,17 +14,10 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, multiple, rule, run_state_machine_as_test
 
 from contract_tests.actions import attach_body
-from contract_tests.budgets import budget
 from contract_tests.exchange import Exchange
-from contract_tests.strategies import expire_dates, matching_modes, promo_codes
+from contract_tests.strategies import expire_dates, matching_modes, promo_code_suffixes
 from contract_tests.suite import Suite
 from contract_tests.world import ContractViolation, export_program, get_code, same_instant
-
-CURRENT: list[Suite] = []
-
-
-def _fresh_prefix() -> str:
-    return CURRENT[0].names.next_prefix()
 
 
 @dataclass
@@ -43,10 +36,10 @@ class PromoCodeMachine(RuleBasedStateMachine):
     """Rules are the API's verbs; the invariant compares the server (export_all, get) with the model."""
 
     codes = Bundle("codes")
+    suite: Suite  # set on the subclass each test run makes (test_state_machine): no module state
 
     def __init__(self) -> None:
         super().__init__()
-        self.suite = CURRENT[0]
         self.model: dict[Key, CodeModel] = {}
 
     # helpers -----------------------------------------------------------------------------------------
@@ -75,10 +68,11 @@ class PromoCodeMachine(RuleBasedStateMachine):
     @rule(
         target=codes,
         kind=st.sampled_from(["personal", "universal"]),
-        new=st.lists(promo_codes(prefix=_fresh_prefix), min_size=1, max_size=2),
+        new=st.lists(promo_code_suffixes(), min_size=1, max_size=2),
         body_format=st.sampled_from(["json", "xml"]),
     )
     def import_codes(self, kind: str, new: list[str], body_format: str) -> Any:
+        new = [self.suite.names.next_prefix() + suffix for suffix in new]
         exchange = self._send("import", {"loyalty_id": self._program(kind), "codes": new}, body_format)
         self._expect(exchange, success=True, rule_id="import.codes-new")
         if exchange.envelope and exchange.envelope.get("inserted") != len(new):
@@ -227,8 +221,10 @@ class PromoCodeMachine(RuleBasedStateMachine):
 
 def test_state_machine(suite: Suite) -> None:
     """Random sequences of the API's verbs keep the server in the state the documented rules predict."""
-    CURRENT[:] = [suite]
+    bound = type("PromoCodeMachineOfThisRun", (PromoCodeMachine,), {"suite": suite})
     run_state_machine_as_test(
-        PromoCodeMachine,
-        settings=settings(settings.default, max_examples=budget("machine"), stateful_step_count=budget("steps")),
+        bound,
+        settings=settings(
+            settings.default, max_examples=suite.budget("machine"), stateful_step_count=suite.budget("steps")
+        ),
     )
