@@ -7,7 +7,7 @@ TARGET ?=
 PROFILE ?= default
 WORKERS ?=
 
-.PHONY: setup contract power test lint typecheck unit gen check-generated typecheck-generated bench bench-mock bench-generator clean
+.PHONY: setup contract power test lint typecheck unit gen check-generated typecheck-generated bench bench-mock bench-generator bench-contract clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -54,12 +54,16 @@ typecheck-generated: $(STAMP) node_modules/.package-lock.json
 node_modules/.package-lock.json: package-lock.json
 	npm ci --no-audit --no-fund
 
-bench: $(STAMP) bench-mock bench-generator
+bench: $(STAMP) bench-mock bench-generator bench-contract
 
 ## Mock server: req/s side by side with Prism (wrk), attach latency at 1k vs 1M codes.
 bench-mock: $(STAMP)
 	$(PY) bench/mock/throughput.py
 	$(PY) bench/mock/attach_scale.py
+
+## Contract suite: wall time at 20,000 codes per program and at 20 ms RTT (delay proxy), without and with -n 4.
+bench-contract: $(STAMP)
+	$(PY) bench/contract/run.py
 
 ## Generator: generation time vs openapi-python-client 0.29; generated-client call overhead vs bare requests.
 bench-generator: $(STAMP)
