@@ -21,10 +21,12 @@ from hypothesis import HealthCheck, Phase, settings
 from contract_tests.budgets import HYPOTHESIS_PROFILE, PROFILES
 from contract_tests.cleanup import clean_up
 from contract_tests.exchange import BudgetExhausted, Client, Masker
-from contract_tests.preflight import PreflightError, preflight
+from contract_tests.frame import FrameWatch, TakenLog
+from contract_tests.leftovers import Leftovers
+from contract_tests.preflight import PreflightError, free_suite_codes, preflight
 from contract_tests.report import Report
-from contract_tests.rule_setup import RuleCase, may_draw
-from contract_tests.session import Run, RunLock, lock_file
+from contract_tests.rule_setup import RuleCase, may_draw, smoke_cases
+from contract_tests.session import Run, RunLock, lock_file, taken_file
 from contract_tests.strategies import CodeNames
 from contract_tests.suite import Suite
 from contract_tests.target import Target, TargetError, load_target
@@ -34,6 +36,8 @@ from promo_spec import load_spec
 HERE = Path(__file__).parent
 MOCK_TARGET = HERE / "targets" / "mock.yaml"
 MODULE_ORDER = ("test_concurrency", "test_rules", "test_state_machine", "test_schemathesis")
+LEFTOVERS_MAX = 2000  # free codes of earlier runs reused per program at most (far more than a run needs)
+FRAME_BATCH = 50  # rule cases per whole-program frame check (two export_all of each program per batch)
 PREFLIGHT_TIMEOUT = 5.0  # seconds per preflight request: a wrong target must be named within a few seconds
 for _name in PROFILES:
     settings.register_profile(
@@ -131,6 +135,11 @@ def _start(config: pytest.Config, target: Target, masker: Masker) -> Run:
             )
         ) from None
     run.sizes_before = found.sizes()
+    run.leftovers = {  # the preflight's own code stays out: the next run's preflight reuses it
+        program: [c for c in free_suite_codes(found.programs[program]) if c != found.profile_code][:LEFTOVERS_MAX]
+        for program in (target.personal, target.universal)
+        if program in found.programs
+    }
     run.preflight_notes = found.notes
     run.preflight_requests = client.count
     return run
@@ -186,7 +195,9 @@ class _Controller:
 
     def pytest_configure_node(self, node: Any) -> None:
         run = node.config.stash[RUN_KEY]
-        node.workerinput["contract"] = run.for_worker(node.workerinput["workerid"])
+        worker = node.workerinput["workerid"]
+        index = int(worker.removeprefix("gw")) if worker.removeprefix("gw").isdigit() else 0
+        node.workerinput["contract"] = run.for_worker(worker, index, int(node.workerinput["workercount"]))
 
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
         part = getattr(node, "workeroutput", {}).get("contract")
@@ -212,6 +223,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return MODULE_ORDER.index(module) if module in MODULE_ORDER else len(MODULE_ORDER)
 
     items.sort(key=rank)  # cheap and sharp checks first: with -x a broken server fails fast
+    if config.getoption("--profile") == "smoke":  # every rule, every mode and format pair once (rule_setup)
+        cases = [_case_of(item) for item in items]
+        keep = {id(c) for c in smoke_cases([c for c in cases if c is not None])}
+        dropped = [item for item, case in zip(items, cases, strict=True) if case is not None and id(case) not in keep]
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+            items[:] = [item for item, case in zip(items, cases, strict=True) if case is None or id(case) in keep]
+
+
+def _case_of(item: pytest.Item) -> RuleCase | None:
+    case = getattr(getattr(item, "callspec", None), "params", {}).get("case")
+    return case if isinstance(case, RuleCase) else None
 
 
 @pytest.fixture(scope="session")
@@ -237,14 +260,21 @@ def suite(request: pytest.FixtureRequest) -> Iterator[Suite]:
         spec=spec,
         names=CodeNames(run.code_prefix),
         report=report,
+        frame=FrameWatch(client, target.programs, size=FRAME_BATCH),
         run=run,
         lock=RunLock(run.lock_path),
+        taken=(taken := TakenLog(taken_file(run.lock_path))),
+        leftovers=Leftovers(run.leftovers, taken),
     )
     config.stash[SUITE_KEY] = the_suite
     try:
         yield the_suite
-        with the_suite.lock.hold(exclusive=True):  # it changes codes outside this worker's namespace (pool draws)
-            clean_up(the_suite)
+        try:
+            with the_suite.lock.hold(exclusive=False):
+                _check_frame(the_suite)  # the last batch of rule cases: a violation errors the last test's teardown
+        finally:
+            with the_suite.lock.hold(exclusive=True):  # it changes codes outside this worker's namespace
+                clean_up(the_suite)
     finally:
         report.requests = client.count
         report.received = client.received
@@ -268,18 +298,30 @@ def _each_test(request: pytest.FixtureRequest, suite: Suite) -> Iterator[None]:
     """Hold the run's lock (exclusive for a test that may draw from a pool) and count the test's requests."""
     item = request.node
     exclusive = _may_draw(item)
+    rule_case = isinstance(getattr(getattr(item, "callspec", None), "params", {}).get("case"), RuleCase)
     with suite.lock.hold(exclusive=exclusive):
         sent, received = suite.client.count, suite.client.received
-        before = snapshot(suite.client, [suite.target.personal, suite.target.universal]) if exclusive else None
+        if not rule_case or suite.frame.full:
+            _check_frame(suite)  # the open batch of rule cases ends here; a violation errors this test's setup
+        # a pool draw outside the rule cases (Schemathesis' attach): which codes it took, for cleanup and the others
+        before = (
+            snapshot(suite.client, [suite.target.personal, suite.target.universal])
+            if exclusive and not rule_case
+            else None
+        )
         try:
             yield
         finally:
-            if before is not None:
+            if before is not None and not rule_case:
                 after = snapshot(suite.client, list(before))
-                # outside the run's namespace: this worker cleans them up (a worker cleans its own codes)
-                run_prefix = suite.run.run_prefix if suite.run else suite.names.prefix
-                suite.drawn |= {key for key in diff(before, after) if not key[1].startswith(run_prefix)}
+                suite.taken.add(key for key in diff(before, after) if not key[1].startswith(suite.names.prefix))
             suite.report.count_test(item.nodeid, suite.client.count - sent, suite.client.received - received)
+
+
+def _check_frame(suite: Suite) -> None:
+    """Close the open batch of rule cases: nothing they did not name changed (contract_tests/frame.py)."""
+    # codes other workers took (pool draws, leftovers) are theirs to judge; this worker's own are named
+    suite.frame.check(ignore=suite.taken.all() - suite.taken.mine, foreign=suite.foreign)
 
 
 def _reproduce(item: pytest.Item) -> str:
@@ -343,6 +385,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         report.requests = the_suite.client.count
         report.received = the_suite.client.received
         report.wire = the_suite.client.wire.as_dict()
+        report.reused = the_suite.leftovers.used
     workeroutput = getattr(config, "workeroutput", None)
     if workeroutput is not None:  # a worker: the controller merges and writes
         workeroutput["contract"] = dict(report.part(), budget=state.get("budget", ""))

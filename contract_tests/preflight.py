@@ -41,6 +41,7 @@ class Preflight:
     programs: dict[int, dict[str, Entry]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     requests: int = 0
+    profile_code: str = ""  # the free code the profile check attached and detached
 
     def sizes(self) -> dict[int, int]:
         """Codes per program."""
@@ -123,7 +124,7 @@ def free_suite_codes(codes: dict[str, Entry]) -> list[str]:
 def _profiles(client: Client, target: Target, found: Preflight, new_code: str) -> None:
     program = target.personal
     reusable = free_suite_codes(found.programs[program])
-    code = reusable[0] if reusable else new_code
+    code = found.profile_code = reusable[0] if reusable else new_code
     if not reusable:
         imported = client.call("import", {"loyalty_id": program, "codes": [code]})
         if imported.error != 0:

@@ -43,6 +43,7 @@ class Report:
     notes: list[str] = field(default_factory=list)
     wire: dict[str, dict[str, int]] = field(default_factory=dict)  # undocumented wire choices seen, counted
     received: int = 0  # bytes of response bodies
+    reused: int = 0  # free codes of earlier runs used instead of new ones
     per_test: dict[str, list[int]] = field(default_factory=dict)  # test id -> [requests, bytes received]
     preflight: dict[str, Any] = field(default_factory=dict)
     sizes_before: dict[int, int] = field(default_factory=dict)  # codes per program before and after the run
@@ -56,8 +57,9 @@ class Report:
 
     def count_test(self, test_id: str, requests: int, received: int) -> None:
         """Record what one test cost."""
-        with self._lock:
-            self.per_test[test_id] = [requests, received]
+        with self._lock:  # Schemathesis runs several items under one test id: add them up
+            known = self.per_test.get(test_id, [0, 0])
+            self.per_test[test_id] = [known[0] + requests, known[1] + received]
 
     def part(self) -> dict[str, Any]:
         """What a pytest-xdist worker sends the controller (plain data)."""
@@ -67,6 +69,7 @@ class Report:
             "cleaned": self.cleaned,
             "requests": self.requests,
             "received": self.received,
+            "reused": self.reused,
             "notes": self.notes,
             "wire": self.wire,
             "per_test": self.per_test,
@@ -80,6 +83,7 @@ class Report:
             self.cleaned += part["cleaned"]
             self.requests += part["requests"]
             self.received += part["received"]
+            self.reused += part["reused"]
             self.notes += [n for n in part["notes"] if n not in self.notes]
             self.per_test.update(part["per_test"])
             for what, values in part["wire"].items():
@@ -113,6 +117,7 @@ class Report:
             "profile": self.profile,
             "requests": self.requests,
             "bytes_received": self.received,
+            "reused_free_codes_of_earlier_runs": self.reused,
             "preflight": self.preflight,
             "program_sizes": {
                 str(p): {"before": n, "after": self.sizes_after.get(p)} for p, n in sorted(self.sizes_before.items())
@@ -163,7 +168,8 @@ class Report:
         lines += ["| what | value | answers |", "| --- | --- | --- |"]
         for what, values in self.wire.items():
             lines += [f"| {what} | {value} | {count} |" for value, count in values.items()]
-        lines += ["", "## Program sizes (codes)", "", "| program | before | after |", "| --- | --- | --- |"]
+        lines += ["", "## Program sizes (codes)", "", f"Free codes of earlier runs reused: {self.reused}.", ""]
+        lines += ["| program | before | after |", "| --- | --- | --- |"]
         lines += [f"| {p} | {n} | {self.sizes_after.get(p, '?')} |" for p, n in sorted(self.sizes_before.items())]
         lines += ["", "## Costliest tests (requests, bytes received)", ""]
         lines += ["| test | requests | bytes received |", "| --- | --- | --- |"]

@@ -47,6 +47,7 @@ class Run:
     sizes_before: dict[int, int] = field(default_factory=dict)
     preflight_notes: list[str] = field(default_factory=list)
     preflight_requests: int = 0
+    leftovers: dict[int, list[str]] = field(default_factory=dict)  # free codes earlier runs left, per program
 
     @property
     def code_prefix(self) -> str:
@@ -57,9 +58,10 @@ class Run:
         """True for a code another worker of this run created (its namespace, not ours)."""
         return code.startswith(self.run_prefix) and not code.startswith(self.code_prefix)
 
-    def for_worker(self, worker: str) -> dict[str, Any]:
-        """What a worker receives (plain data: xdist sends it over a channel)."""
+    def for_worker(self, worker: str, index: int, count: int) -> dict[str, Any]:
+        """What worker ``index`` of ``count`` receives (plain data: xdist sends it over a channel)."""
         return {
+            "leftovers": {str(p): codes[index::count] for p, codes in self.leftovers.items()},  # disjoint shares
             "base_url": self.base_url,
             "run_prefix": self.run_prefix,
             "seed": self.seed,
@@ -78,9 +80,15 @@ class Run:
             worker=data["worker"],
             lock_path=data["lock_path"],
             sizes_before={int(k): v for k, v in data["sizes_before"].items()},
+            leftovers={int(k): v for k, v in data["leftovers"].items()},
         )
 
 
 def lock_file(directory: Path) -> str:
-    """The path of the run's lock file inside ``directory``."""
+    """The path of the run's lock file inside ``directory`` (the taken-codes log lies next to it)."""
     return str(directory / "pool-draw.lock")
+
+
+def taken_file(lock_path: str | None) -> str | None:
+    """The path of the run's log of codes taken outside the workers' namespaces (None when alone)."""
+    return None if lock_path is None else str(Path(lock_path).with_name("taken.jsonl"))

@@ -7,6 +7,8 @@ from typing import Any
 
 from contract_tests.budgets import PROFILES
 from contract_tests.exchange import Client
+from contract_tests.frame import FrameWatch, TakenLog
+from contract_tests.leftovers import Leftovers
 from contract_tests.report import Report
 from contract_tests.session import Run, RunLock
 from contract_tests.strategies import CodeNames
@@ -23,9 +25,12 @@ class Suite:
     spec: Spec
     names: CodeNames
     report: Report
+    frame: FrameWatch  # the whole-program frame check of the open batch of rule cases
     run: Run | None = None
     lock: RunLock = field(default_factory=lambda: RunLock(None))
-    drawn: set[tuple[int, str]] = field(default_factory=set)  # codes outside the run's namespace it changed
+    taken: TakenLog = field(default_factory=lambda: TakenLog(None))  # codes outside the namespace it changed
+    holders: dict[tuple[int, str], str] = field(default_factory=dict)  # last profile_id get named, for cleanup
+    leftovers: Leftovers = field(default_factory=lambda: Leftovers({}, TakenLog(None)))  # earlier runs' free codes
 
     def __repr__(self) -> str:
         # Hypothesis and pytest print arguments: keep it short, and free of anything secret
