@@ -303,6 +303,8 @@ def _each_test(request: pytest.FixtureRequest, suite: Suite) -> Iterator[None]:
         sent, received = suite.client.count, suite.client.received
         if not rule_case or suite.frame.full:
             _check_frame(suite)  # the open batch of rule cases ends here; a violation errors this test's setup
+        if not rule_case:
+            suite.frame.interrupted()
         # a pool draw outside the rule cases (Schemathesis' attach): which codes it took, for cleanup and the others
         before = (
             snapshot(suite.client, [suite.target.personal, suite.target.universal])

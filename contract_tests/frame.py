@@ -68,6 +68,7 @@ class FrameWatch:
         self.programs = programs
         self.size = size
         self.baseline: Snapshot | None = None
+        self.ready: Snapshot | None = None  # the last check's export: the next batch's start, if nothing ran between
         self.cases: list[str] = []
         self.named: dict[Key, Entry | None] = {}
 
@@ -79,13 +80,18 @@ class FrameWatch:
     def begin(self) -> None:
         """Export the programs when no batch is open (before a case's setup)."""
         if self.baseline is None:
-            self.baseline = snapshot(self.client, self.programs)
+            self.baseline = self.ready if self.ready is not None else snapshot(self.client, self.programs)
+            self.ready = None
 
     def note(self, case_id: str, program: int, seen: dict[str, dict[str, Any] | None]) -> None:
         """A case ran; ``seen`` is its last get of each code it named."""
         self.cases.append(case_id)
         for code, info in seen.items():
             self.named[(program, code)] = entry_of(info)
+
+    def interrupted(self) -> None:
+        """Something else ran (a test that is not a rule case): the next batch exports its own start."""
+        self.ready = None
 
     def saw(self, program: int, entries: dict[str, Entry | None]) -> None:
         """Codes a case judged from export_all (a pool draw's), as it last saw them."""
@@ -100,6 +106,7 @@ class FrameWatch:
         if not cases:
             return
         now = snapshot(self.client, self.programs)
+        self.ready = now
         changes = {
             key: change
             for key, change in diff(baseline, now).items()
