@@ -203,7 +203,8 @@ def pin(body: Any, suite: Suite, salt: str, *, op: str, media: str = "json") -> 
 
     A field is pinned only when the value the server will read already has the schema's type, so negative
     cases stay negative; an empty token stays empty. XML carries no types, so an XML body is pinned as the
-    server reads it back (``parse_xml``). The exhausted program is never chosen, so it is never sent a code.
+    server reads it back (``parse_xml``). The exhausted program is chosen only for export_all, which imports
+    nothing, so it is never sent a code (and big programs are not exported for nothing).
     """
     if not isinstance(body, dict):
         return body
@@ -219,6 +220,8 @@ def pin(body: Any, suite: Suite, salt: str, *, op: str, media: str = "json") -> 
     if isinstance(pinned.get("token"), str) and pinned["token"]:
         pinned["token"] = target.token
     program = target.personal if pick % 2 else target.universal
+    if op == "export_all" and target.exhausted is not None:
+        program = target.exhausted  # export_all sends no code; a small program keeps its cost off the big ones
     if _is_int(pinned.get("loyalty_id")):
         pinned["loyalty_id"] = program
     elif isinstance(pinned.get("loyalty_id"), str) and pinned["loyalty_id"].strip().lstrip("+-").isdigit():

@@ -27,12 +27,19 @@ class RunLock:
         if self.path is None:
             yield
             return
+        # a turnstile in front: a writer waiting at it stops new readers, so three busy workers cannot starve it
+        gate = os.open(self.path + ".gate", os.O_RDWR | os.O_CREAT, 0o600)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+            fcntl.flock(gate, fcntl.LOCK_EX)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+            finally:
+                fcntl.flock(gate, fcntl.LOCK_UN)
             yield
         finally:
             os.close(fd)  # closing releases the lock
+            os.close(gate)
 
 
 @dataclass
