@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-import os
-import random
-import secrets
 import shlex
-import shutil
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,22 +18,29 @@ from contract_tests.cleanup import clean_up
 from contract_tests.exchange import BudgetExhausted, Client, Masker
 from contract_tests.frame import FrameWatch, TakenLog
 from contract_tests.leftovers import Leftovers
-from contract_tests.preflight import PreflightError, free_suite_codes, preflight
 from contract_tests.report import Report
 from contract_tests.rule_setup import RuleCase, may_draw, smoke_cases
-from contract_tests.session import Run, RunLock, lock_file, taken_file
+from contract_tests.session import Run, RunLock, taken_file
+from contract_tests.startup import (
+    MASK_KEY,
+    REPORT_KEY,
+    RUN_KEY,
+    STATE_KEY,
+    SUITE_KEY,
+    TARGET_KEY,
+    load,
+    only_looking,
+    sizes_after,
+    start,
+    stop,
+)
 from contract_tests.strategies import CodeNames
 from contract_tests.suite import Suite
-from contract_tests.target import Target, TargetError, load_target
 from contract_tests.world import diff, snapshot
 from promo_spec import load_spec
 
-HERE = Path(__file__).parent
-MOCK_TARGET = HERE / "targets" / "mock.yaml"
 MODULE_ORDER = ("test_concurrency", "test_rules", "test_state_machine", "test_schemathesis")
-LEFTOVERS_MAX = 2000  # free codes of earlier runs reused per program at most (far more than a run needs)
 FRAME_BATCH = 50  # rule cases per whole-program frame check (two export_all of each program per batch)
-PREFLIGHT_TIMEOUT = 5.0  # seconds per preflight request: a wrong target must be named within a few seconds
 for _name in PROFILES:
     settings.register_profile(
         HYPOTHESIS_PROFILE.format(_name),
@@ -60,104 +62,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--report-dir", default="reports", metavar="DIR", help="where contract-report.{json,md} go")
 
 
-def _load(config: pytest.Config) -> Target:
-    target_file = config.getoption("--target")
-    try:
-        if target_file:
-            return load_target(target_file)
-        from mock_server import DEFAULT_TOKEN
-
-        embedded = load_target(MOCK_TARGET, require_token=False)
-        token = os.environ.get(embedded.token_env) or DEFAULT_TOKEN
-        return dataclasses.replace(embedded, token=token, source="embedded mock")
-    except TargetError as exc:
-        raise pytest.UsageError(
-            f"{exc}\n(see contract_tests/targets/staging.example.yaml for a complete example)"
-        ) from None
-
-
-def _only_looking(config: pytest.Config) -> bool:
-    """--collect-only, --help, --fixtures and friends: no server is started or asked."""
-    option = config.option
-    return bool(
-        getattr(option, "collectonly", False)
-        or getattr(option, "help", False)
-        or getattr(option, "showfixtures", False)
-        or getattr(option, "version", False)
-    )
-
-
-def _start(config: pytest.Config, target: Target, masker: Masker) -> Run:
-    """The controller's (or a lone process's) part: start the embedded mock, preflight, choose prefix and seed."""
-    seed = config.getoption("hypothesis_seed", None)
-    if seed is None:
-        seed = str(random.SystemRandom().randrange(10**9))
-    run = Run(
-        base_url=target.base_url,
-        run_prefix=f"ct{time.strftime('%y%m%d%H%M%S')}{secrets.token_hex(2)}",
-        seed=str(seed),
-    )
-    if _only_looking(config):
-        return run
-    if target.source == "embedded mock":
-        from mock_server.serve import start_background
-
-        # one mock for every worker: they share the programs, as they would share a staging server
-        server = start_background(port=0, token=target.token)
-        config.stash[SERVER_KEY] = server
-        run.base_url = server.url
-    if getattr(config.option, "numprocesses", None):
-        directory = Path(tempfile.mkdtemp(prefix="contract-run-"))
-        config.stash[LOCK_DIR_KEY] = directory
-        run.lock_path = lock_file(directory)
-    client = Client(
-        run.base_url,
-        target.token,
-        load_spec(),
-        timeout=min(target.timeout_seconds, PREFLIGHT_TIMEOUT),
-        xml_type=target.xml_content_type,
-        mask=masker,
-    )
-    where = target.source if target.source != "embedded mock" else str(MOCK_TARGET)
-    try:
-        found = preflight(
-            client,
-            dataclasses.replace(target, base_url=run.base_url),
-            where=where,
-            new_code=f"{run.code_prefix}preflight",
-        )
-    except PreflightError as exc:
-        _stop(config)
-        raise pytest.UsageError(
-            masker(
-                f"preflight against {target.label}: {exc}\n(the run stopped before any test; fix the target file "
-                f"{where} or the server)"
-            )
-        ) from None
-    run.sizes_before = found.sizes()
-    run.leftovers = {  # the preflight's own code stays out: the next run's preflight reuses it
-        program: [c for c in free_suite_codes(found.programs[program]) if c != found.profile_code][:LEFTOVERS_MAX]
-        for program in (target.personal, target.universal)
-        if program in found.programs
-    }
-    run.preflight_notes = found.notes
-    run.preflight_requests = client.count
-    return run
-
-
-def _stop(config: pytest.Config) -> None:
-    server = config.stash.get(SERVER_KEY, None)
-    if server is not None:
-        server.stop()
-        del config.stash[SERVER_KEY]
-    directory = config.stash.get(LOCK_DIR_KEY, None)
-    if directory is not None:
-        shutil.rmtree(directory, ignore_errors=True)
-        del config.stash[LOCK_DIR_KEY]
-
-
 def pytest_configure(config: pytest.Config) -> None:
-    target = _load(config)
+    target = load(config)
     if config.option.tbstyle == "auto":
         config.option.tbstyle = "short"  # a contract failure's message holds the evidence; long source listings do not
     profile = config.getoption("--profile")
@@ -168,7 +74,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if workerinput is not None:
         run = Run.from_controller(workerinput["contract"])
     else:
-        run = _start(config, target, masker)
+        run = start(config, target, masker)
         if config.pluginmanager.hasplugin("xdist"):
             config.pluginmanager.register(_Controller(), "contract-controller")
     config.option.hypothesis_seed = run.seed
@@ -187,7 +93,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    _stop(config)
+    stop(config)
 
 
 class _Controller:
@@ -205,16 +111,6 @@ class _Controller:
             node.config.stash[REPORT_KEY].merge(part)
             if part.get("budget"):
                 node.config.stash[STATE_KEY]["budget"] = part["budget"]
-
-
-TARGET_KEY = pytest.StashKey[Target]()
-MASK_KEY = pytest.StashKey[Masker]()
-SUITE_KEY = pytest.StashKey[Suite]()
-RUN_KEY = pytest.StashKey[Run]()
-REPORT_KEY = pytest.StashKey[Report]()
-STATE_KEY = pytest.StashKey[dict[str, Any]]()
-SERVER_KEY = pytest.StashKey[Any]()
-LOCK_DIR_KEY = pytest.StashKey[Path]()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -380,7 +276,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     report = config.stash.get(REPORT_KEY, None)
     state = config.stash.get(STATE_KEY, {})
     run = config.stash.get(RUN_KEY, None)
-    if report is None or run is None or _only_looking(config):
+    if report is None or run is None or only_looking(config):
         return
     the_suite = config.stash.get(SUITE_KEY, None)
     if the_suite is not None:
@@ -397,7 +293,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     report.outcome = {k: len(v) for k, v in stats.items() if k in ("passed", "failed", "skipped", "error")}
     report.preflight = {"requests": run.preflight_requests, "notes": run.preflight_notes}
     report.sizes_before = run.sizes_before
-    report.sizes_after = _sizes(config, run)
+    report.sizes_after = sizes_after(config, run)
     if state.get("budget"):
         report.notes.append(f"run stopped early: {state['budget']}")
         if session.exitstatus == 0:
@@ -406,27 +302,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state["paths"] = report.write(directory)
 
 
-def _sizes(config: pytest.Config, run: Run) -> dict[int, int]:
-    """Codes per program after the run (one export_all each), for the report."""
-    target = config.stash[TARGET_KEY]
-    client = Client(
-        run.base_url,
-        target.token,
-        load_spec(),
-        timeout=target.timeout_seconds,
-        xml_type=target.xml_content_type,
-        mask=config.stash[MASK_KEY],
-    )
-    try:
-        return {program: len(codes) for program, codes in snapshot(client, target.programs).items()}
-    except AssertionError:  # unreachable or refusing by now: the report says so by leaving it out
-        return {}
-
-
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     report = config.stash.get(REPORT_KEY, None)
     state = config.stash.get(STATE_KEY, {})
-    if report is None or getattr(config, "workerinput", None) is not None or _only_looking(config):
+    if report is None or getattr(config, "workerinput", None) is not None or only_looking(config):
         return
     elapsed = time.monotonic() - state.get("started", time.monotonic())
     terminalreporter.write_sep("-", "contract suite")
