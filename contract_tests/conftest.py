@@ -40,7 +40,7 @@ from contract_tests.world import diff, snapshot
 from promo_spec import load_spec
 
 MODULE_ORDER = ("test_concurrency", "test_rules", "test_state_machine", "test_schemathesis")
-FRAME_BATCH = 50  # rule cases per whole-program frame check (two export_all of each program per batch)
+FRAME_BATCH = 100  # rule cases per whole-program frame check (one export_all of each program per batch)
 for _name in PROFILES:
     settings.register_profile(
         HYPOTHESIS_PROFILE.format(_name),
