@@ -13,10 +13,10 @@ import hypothesis
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
+from contract_tests.batches import FrameWatch, TakenLog
 from contract_tests.budgets import HYPOTHESIS_PROFILE, PROFILES
 from contract_tests.cleanup import clean_up
 from contract_tests.exchange import BudgetExhausted, Client, Masker
-from contract_tests.frame import FrameWatch, TakenLog
 from contract_tests.leftovers import Leftovers
 from contract_tests.report import Report
 from contract_tests.rule_setup import RuleCase, may_draw, smoke_cases
@@ -217,7 +217,7 @@ def _each_test(request: pytest.FixtureRequest, suite: Suite) -> Iterator[None]:
 
 
 def _check_frame(suite: Suite) -> None:
-    """Close the open batch of rule cases: nothing they did not name changed (contract_tests/frame.py)."""
+    """Close the open batch of rule cases: nothing they did not name changed (contract_tests/batches.py)."""
     # codes other workers took (pool draws, leftovers) are theirs to judge; this worker's own are named
     suite.frame.check(ignore=suite.taken.all() - suite.taken.mine, foreign=suite.foreign)
 

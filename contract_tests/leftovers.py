@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from contract_tests.frame import TakenLog
+from contract_tests.batches import TakenLog
 
 
 class Leftovers:

@@ -6,8 +6,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from contract_tests.batches import entry_of
 from contract_tests.exchange import Exchange, status_problem
-from contract_tests.frame import entry_of
 from contract_tests.report import Observation
 from contract_tests.rule_setup import RuleCase, Scenario, arrange, may_draw
 from contract_tests.suite import Suite
@@ -27,7 +27,7 @@ from contract_tests.world import (
 
 def run_rule_case(suite: Suite, case: RuleCase, data: st.DataObject) -> None:
     """Check one example of ``case``; ContractViolation names the rule and shows the evidence."""
-    suite.frame.begin()  # the whole-program frame check runs once per batch of cases (contract_tests/frame.py)
+    suite.frame.begin()  # the whole-program frame check runs once per batch of cases (contract_tests/batches.py)
     scenario = arrange(suite, case, data)
     client, rule = suite.client, case.rule
     watched = [c for c in [scenario.code, *scenario.new_codes, *scenario.duplicates, *scenario.neighbours] if c]

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from contract_tests.batches import FrameWatch, TakenLog
 from contract_tests.budgets import PROFILES
 from contract_tests.exchange import Client
-from contract_tests.frame import FrameWatch, TakenLog
 from contract_tests.leftovers import Leftovers
 from contract_tests.report import Report
 from contract_tests.session import Run, RunLock

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, multiple, rule, run_state_machine_as_test
 
 from contract_tests.actions import attach_body
+from contract_tests.batches import entry_of
 from contract_tests.exchange import Exchange
-from contract_tests.frame import entry_of
 from contract_tests.strategies import expire_dates, matching_modes, promo_code_suffixes
 from contract_tests.suite import Suite
 from contract_tests.world import ContractViolation, Entry, export_program, get_code, same_instant
