@@ -230,6 +230,9 @@ def pin(body: Any, suite: Suite, salt: str, *, op: str, media: str = "json") -> 
         pinned["db_id"] = target.db_id
     if isinstance(pinned.get("code"), str):
         pinned["code"] = _code(suite, pinned["code"])
+    elif op == "attach" and "code" not in pinned:
+        # no pool draws here: a draw may take any free code (another worker's too); the rule tests judge draws
+        pinned["code"] = _code(suite, "drawless")
     if isinstance(pinned.get("codes"), list):
         pinned["codes"] = [_code(suite, c) if isinstance(c, str) else c for c in pinned["codes"]]
     for key in ("profile_id", "email", "phone", "field_name", "field_value"):

@@ -36,7 +36,6 @@ from contract_tests.startup import (
 )
 from contract_tests.strategies import CodeNames
 from contract_tests.suite import Suite
-from contract_tests.world import diff, snapshot
 from promo_spec import load_spec
 
 MODULE_ORDER = ("test_concurrency", "test_rules", "test_state_machine", "test_schemathesis")
@@ -114,9 +113,11 @@ class _Controller:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    def rank(item: pytest.Item) -> int:
+    def rank(item: pytest.Item) -> tuple[int, int]:
         module = item.module.__name__.rsplit(".", 1)[-1] if isinstance(item, pytest.Function) else ""
-        return MODULE_ORDER.index(module) if module in MODULE_ORDER else len(MODULE_ORDER)
+        # tests that may draw from a pool hold the workers' lock alone: run them first, one after another,
+        # while no long test (state machine, Schemathesis) keeps the others waiting for it
+        return (0 if _may_draw(item) else 1, MODULE_ORDER.index(module) if module in MODULE_ORDER else 9)
 
     items.sort(key=rank)  # cheap and sharp checks first: with -x a broken server fails fast
     if config.getoption("--profile") == "smoke":  # every rule, every mode and format pair once (rule_setup)
@@ -169,7 +170,9 @@ def suite(request: pytest.FixtureRequest) -> Iterator[Suite]:
             with the_suite.lock.hold(exclusive=False):
                 _check_frame(the_suite)  # the last batch of rule cases: a violation errors the last test's teardown
         finally:
-            with the_suite.lock.hold(exclusive=True):  # it changes codes outside this worker's namespace
+            # shared: what it changes is this worker's namespace or announced in the taken log (draws, leftovers),
+            # which every other worker's frame check ignores
+            with the_suite.lock.hold(exclusive=False):
                 clean_up(the_suite)
     finally:
         report.requests = client.count
@@ -184,9 +187,7 @@ def _share(budget: int | None, workers: int) -> int | None:
 def _may_draw(item: pytest.Item) -> bool:
     """Whether a test may send attach without a code (a pool draw, which can take any free code)."""
     case = getattr(getattr(item, "callspec", None), "params", {}).get("case")
-    if isinstance(case, RuleCase):
-        return may_draw(case)
-    return item.name.startswith("test_api") and "/attach" in item.name
+    return isinstance(case, RuleCase) and may_draw(case)  # Schemathesis' attach always names a code (api_checks.pin)
 
 
 @pytest.fixture(autouse=True)
@@ -201,18 +202,9 @@ def _each_test(request: pytest.FixtureRequest, suite: Suite) -> Iterator[None]:
             _check_frame(suite)  # the open batch of rule cases ends here; a violation errors this test's setup
         if not rule_case:
             suite.frame.interrupted()
-        # a pool draw outside the rule cases (Schemathesis' attach): which codes it took, for cleanup and the others
-        before = (
-            snapshot(suite.client, [suite.target.personal, suite.target.universal])
-            if exclusive and not rule_case
-            else None
-        )
         try:
             yield
         finally:
-            if before is not None and not rule_case:
-                after = snapshot(suite.client, list(before))
-                suite.taken.add(key for key in diff(before, after) if not key[1].startswith(suite.names.prefix))
             suite.report.count_test(item.nodeid, suite.client.count - sent, suite.client.received - received)
 
 
