@@ -105,8 +105,13 @@ def needs(case: RuleCase, suite: Suite) -> str:
 
 
 def may_draw(case: RuleCase) -> bool:
-    """Whether the case sends attach without a code: a pool draw, which may take any free code of the program."""
-    return case.rule.operation == "attach" and _default_code_state(case.rule) == "omitted"
+    """Whether the case sends attach without a code to a program with free codes: a pool draw, which may take
+    any free code of the program (the exhausted program has none: nothing to take, nothing to hold the lock for)."""
+    return (
+        case.rule.operation == "attach"
+        and _default_code_state(case.rule) == "omitted"
+        and case.rule.given_value("pool") != "empty"
+    )
 
 
 def _default_code_state(rule: Rule) -> str:
