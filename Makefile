@@ -7,7 +7,7 @@ TARGET ?=
 PROFILE ?= default
 WORKERS ?=
 
-.PHONY: setup contract power test lint typecheck unit gen check-generated typecheck-generated bench bench-mock bench-generator bench-contract clean
+.PHONY: setup contract power test lint typecheck unit gen check-generated typecheck-generated doc-examples bench bench-mock bench-generator bench-contract clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ gen: $(STAMP)
 
 check-generated: $(STAMP)
 	$(VENV)/bin/promo-gen check
+
+## Every python/sh/ts block of the generated docs, each against a fresh mock (also run by `make unit`).
+doc-examples: $(STAMP) node_modules/.package-lock.json
+	$(PY) -m generator.doc_examples --client-path generated_clients/python
 
 ## The generated clients type-check: mypy --strict + ruff on Python, tsc --strict on TypeScript.
 typecheck-generated: $(STAMP) node_modules/.package-lock.json
