@@ -20,7 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.diff_corpus.corpus import cases, main as corpus_main, run  # noqa: E402
+from tests.diff_corpus.corpus import cases, run
+from tests.diff_corpus.corpus import main as corpus_main
 
 _CHECK = re.compile(r"x \[([^\]]+)\]")
 
