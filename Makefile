@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 TARGET ?=
 PROFILE ?= default
 
-.PHONY: setup contract power test lint typecheck unit gen check-generated typecheck-generated bench bench-mock bench-generator compare-diff-tools clean
+.PHONY: setup contract power test lint typecheck unit gen check-generated typecheck-generated bench bench-mock bench-generator compare-diff-tools gate clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,11 +39,21 @@ test: $(STAMP) lint typecheck check-generated typecheck-generated unit contract
 gen: $(STAMP)
 	$(VENV)/bin/promo-gen generate
 
+## CI gate: breaking spec changes since BASE (a git revision) must be acknowledged in their change file.
+BASE ?= origin/main
+gate: $(STAMP)
+	$(VENV)/bin/promo-gen gate --base $(BASE)
+
 check-generated: $(STAMP)
 	$(VENV)/bin/promo-gen check
 
 ## The generated clients type-check: mypy --strict + ruff on Python, tsc --strict on TypeScript.
-typecheck-generated: $(STAMP) node_modules/.package-lock.json
+type## CI gate: breaking spec changes since BASE (a git revision) must be acknowledged in their change file.
+BASE ?= origin/main
+gate: $(STAMP)
+	$(VENV)/bin/promo-gen gate --base $(BASE)
+
+check-generated: $(STAMP) node_modules/.package-lock.json
 	cd generated_clients/python && ../../$(PY) -m mypy -p altcraft_promo_client
 	cd generated_clients/python && ../../$(VENV)/bin/ruff check .
 	npx --no-install tsc --noEmit --strict generated_clients/typescript/client.ts

@@ -141,3 +141,16 @@ def test_v74_acknowledges_exactly_its_breaking_changes() -> None:
     result = diff_specs(load_side("72"), load_side("74"), old_label="72", new_label="74")
     listed = acknowledged("74", DirectorySource())
     assert sorted(c.id for c in result.breaking) == sorted(listed)
+
+
+def test_workflow_runs_the_gate_on_spec_pull_requests() -> None:
+    from promo_spec.locate import REPO_ROOT
+
+    workflow = yaml.safe_load((REPO_ROOT / ".github" / "workflows" / "spec-gate.yml").read_text(encoding="utf-8"))
+    triggers = workflow[True] if True in workflow else workflow["on"]  # YAML 1.1 reads `on` as true
+    assert triggers["pull_request"]["paths"] == ["spec/**"]
+    steps = workflow["jobs"]["gate"]["steps"]
+    assert steps[0]["with"]["fetch-depth"] == 0
+    assert any(step.get("run", "").startswith("make gate BASE=origin/") for step in steps)
+    makefile = (REPO_ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "promo-gen gate --base $(BASE)" in makefile
