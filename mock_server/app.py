@@ -1,28 +1,35 @@
-"""The WSGI application: route, limit, decode, authenticate, validate against the spec, dispatch, encode."""
+"""The application: route, limit, decode, authenticate, validate against the spec, dispatch, encode.
+
+It is served over HTTP by ``mock_server.serve`` and is also a WSGI application (for in-process tests).
+Its parts (``mock_server.parts.Parts``) are faithful unless a fault's override replaced one.
+"""
 
 from __future__ import annotations
 
-import hmac
 import re
 import sys
 import traceback
 from collections.abc import Callable, Iterable
 from functools import lru_cache
+from http import HTTPStatus
 from typing import Any
 
 from jsonschema.exceptions import ValidationError, best_match
 
 from mock_server import errors, wire
+from mock_server.auth import TokenAuth
 from mock_server.errors import ApiError
-from mock_server.faults import check_faults
-from mock_server.handlers import HANDLERS, Context
+from mock_server.faults import apply_faults, check_faults
+from mock_server.handlers import HANDLERS, Envelope
 from mock_server.matching import Directory
+from mock_server.parts import Parts
 from mock_server.seed import Seed
 from mock_server.store import Store
 from promo_spec import Spec, load_spec
 
 MAX_BODY = 1 << 20  # 1 MiB; larger bodies are refused before they are read
 StartResponse = Callable[..., Any]
+Answer = tuple[int, list[tuple[str, str]], bytes]  # HTTP status, headers, body
 
 
 # Characters outside XML 1.0's Char production (control characters, surrogates, U+FFFE/U+FFFF).
@@ -56,7 +63,7 @@ def _explain(error: ValidationError) -> str:
 
 
 class MockApp:
-    """The promo-code API over one seed's state; call it as a WSGI application."""
+    """The promo-code API over one seed's state; call it as a WSGI application, or serve it (``mock_server.serve``)."""
 
     def __init__(
         self,
@@ -67,21 +74,34 @@ class MockApp:
         max_body: int = MAX_BODY,
         spec: Spec | None = None,
     ) -> None:
-        if not token:
-            raise ValueError("the mock needs a non-empty token")
         self.faults = check_faults(faults)
-        self._token = token.encode("utf-8")
         self.max_body = max_body
-        self.blocking = "attach-race" in self.faults  # sleeps in a request: the server must run requests in threads
         self.spec = spec or default_spec()
         self.routes = {op.path: op.id for op in self.spec.operations.values()}
         self.schemas = {op.id: op.request_schema for op in self.spec.operations.values()}
-        self.validators = self.spec.request_validators
-        self.store = Store.from_seed(seed)
-        self.context = Context(self.store, Directory(seed), self.faults)
+        validators = self.spec.request_validators
+        auth = TokenAuth(token)
+        directory = Directory(seed)
+        self.parts = Parts(
+            store=Store.from_seed(seed),
+            directory=directory,
+            handlers=dict(HANDLERS),
+            find_profile=directory.find,
+            decode=wire.decode,
+            encode=wire.encode,
+            auth=auth,
+            authenticate=auth,
+            schema_errors=lambda op_id, request: validators[op_id].iter_errors(request),
+        )
+        apply_faults(self.parts, self.faults)
+        self.store = self.parts.store
+        self.blocking = self.parts.blocking  # requests may sleep: the server runs them on threads
+        self.context = self.parts.context()
 
     def __repr__(self) -> str:  # never show the token
         return f"MockApp(faults={sorted(self.faults)}, programs={sorted(self.store.programs)})"
+
+    # --- WSGI -----------------------------------------------------------------------------------------
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
         status, headers, body = self.respond(environ)
@@ -89,26 +109,81 @@ class MockApp:
         return [body]
 
     def respond(self, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
-        """Answer one request: (status line, headers, body)."""
-        op_id = self.routes.get(environ.get("PATH_INFO", ""))
-        if op_id is None:
-            return self._plain("404 Not Found", errors.NOT_FOUND, [])
-        if environ.get("REQUEST_METHOD") != "POST":
-            return self._plain("405 Method Not Allowed", errors.METHOD_NOT_ALLOWED, [("Allow", "POST")])
-        fmt = "json"
+        """Answer one WSGI request: (status line, headers, body)."""
+        status, headers, body = self.answer_environ(environ)
+        return f"{status} {HTTPStatus(status).phrase}", headers, body
+
+    def answer_environ(self, environ: dict[str, Any]) -> Answer:
+        """Answer one WSGI request: (status, headers, body)."""
+        routed = self.route(environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", ""))
+        if not isinstance(routed, str):
+            return routed
         try:
             body = self._read(environ)
-            kind = wire.media_kind(environ.get("CONTENT_TYPE", ""), body)
-            if kind == "xml" and "xml-request-rejected" in self.faults:
-                raise ApiError(errors.INCORRECT_REQUEST, "XML bodies are not accepted")
-            request = wire.decode(body, kind, self.schemas[op_id])
-            if kind == "xml" and "xml-request-last-repeat-only" in self.faults:
-                request = {k: v[-1:] if isinstance(v, list) else v for k, v in request.items()}
+        except ApiError as exc:
+            return self.refusal(exc)
+        return self.answer(routed, environ.get("CONTENT_TYPE", ""), body)
+
+    def _read(self, environ: dict[str, Any]) -> bytes:
+        stream = environ["wsgi.input"]
+        length = self.declared_length(environ.get("CONTENT_LENGTH") or "")
+        if length is not None:
+            body: bytes = stream.read(length)
+        elif environ.get("wsgi.input_terminated"):
+            body = stream.read(self.max_body + 1)
+        else:
+            body = b""
+        if len(body) > self.max_body:
+            raise self.too_long()
+        return body
+
+    # --- the steps, for any HTTP server ---------------------------------------------------------------
+
+    def route(self, method: str, path: str) -> str | Answer:
+        """The operation id that ``path`` names, or the 404/405 answer."""
+        op_id = self.routes.get(path)
+        if op_id is None:
+            return self._plain(404, errors.NOT_FOUND, [])
+        if method != "POST":
+            return self._plain(405, errors.METHOD_NOT_ALLOWED, [("Allow", "POST")])
+        return op_id
+
+    def declared_length(self, raw: str) -> int | None:
+        """The body length that a Content-Length value declares (None without one); ApiError if unusable."""
+        if not raw:
+            return None
+        try:
+            length = int(raw)
+        except ValueError:
+            raise ApiError(errors.INCORRECT_REQUEST, "Content-Length is not a number") from None
+        if length < 0:
+            raise ApiError(errors.INCORRECT_REQUEST, "Content-Length is negative")
+        if length > self.max_body:
+            raise ApiError(
+                errors.INCORRECT_REQUEST, f"body of {length} bytes exceeds the limit of {self.max_body} bytes"
+            )
+        return length
+
+    def too_long(self) -> ApiError:
+        """The refusal of a body that grew past the limit while being read."""
+        return ApiError(errors.INCORRECT_REQUEST, f"body exceeds the limit of {self.max_body} bytes")
+
+    def refusal(self, exc: ApiError) -> Answer:
+        """The envelope answer of a refusal decided before the body was decoded (always JSON)."""
+        return self._envelope({"data": None, "error": exc.code, "error_text": exc.text}, "json")
+
+    def answer(self, op_id: str, content_type: str, body: bytes) -> Answer:
+        """Decode, authenticate, validate and run operation ``op_id`` on ``body``; always an envelope, never 5xx."""
+        fmt = "json"
+        parts = self.parts
+        try:
+            kind = wire.media_kind(content_type, body)
+            request = parts.decode(body, kind, self.schemas[op_id])
             if request.get("format") == "xml":
                 fmt = "xml"
-            self._authenticate(request)
+            parts.authenticate(request)
             self._validate(op_id, request)
-            envelope = HANDLERS[op_id](self.context, request)
+            envelope = parts.handlers[op_id](self.context, request)
         except ApiError as exc:
             envelope = {"data": None, "error": exc.code, "error_text": exc.text}
         except Exception as exc:  # a bug of the mock must still answer the envelope, never 5xx
@@ -118,62 +193,18 @@ class MockApp:
                 "error": errors.INTERNAL.code,
                 "error_text": f"{errors.INTERNAL.text}: {type(exc).__name__}",
             }
-        payload, content_type = wire.encode(envelope, fmt, self.faults)
-        return "200 OK", [("Content-Type", content_type), ("Content-Length", str(len(payload)))], payload
+        return self._envelope(envelope, fmt)
 
-    def _plain(
-        self, status: str, failure: errors.Failure, extra: list[tuple[str, str]]
-    ) -> tuple[str, list[tuple[str, str]], bytes]:
-        payload, content_type = wire.encode(
-            {"data": None, "error": failure.code, "error_text": failure.text}, "json", frozenset()
-        )
+    def _envelope(self, envelope: Envelope, fmt: str) -> Answer:
+        payload, content_type = self.parts.encode(envelope, fmt)
+        return 200, [("Content-Type", content_type), ("Content-Length", str(len(payload)))], payload
+
+    def _plain(self, status: int, failure: errors.Failure, extra: list[tuple[str, str]]) -> Answer:
+        payload, content_type = wire.encode({"data": None, "error": failure.code, "error_text": failure.text}, "json")
         return status, [("Content-Type", content_type), ("Content-Length", str(len(payload))), *extra], payload
 
-    def _read(self, environ: dict[str, Any]) -> bytes:
-        raw_length = environ.get("CONTENT_LENGTH") or ""
-        stream = environ["wsgi.input"]
-        if raw_length:
-            try:
-                length = int(raw_length)
-            except ValueError:
-                raise ApiError(errors.INCORRECT_REQUEST, "Content-Length is not a number") from None
-            if length < 0:
-                raise ApiError(errors.INCORRECT_REQUEST, "Content-Length is negative")
-            if length > self.max_body:
-                raise ApiError(
-                    errors.INCORRECT_REQUEST, f"body of {length} bytes exceeds the limit of {self.max_body} bytes"
-                )
-            body: bytes = stream.read(length)
-        elif environ.get("wsgi.input_terminated"):
-            body = stream.read(self.max_body + 1)
-        else:
-            body = b""
-        if len(body) > self.max_body:
-            raise ApiError(errors.INCORRECT_REQUEST, f"body exceeds the limit of {self.max_body} bytes")
-        return body
-
-    def _authenticate(self, request: dict[str, Any]) -> None:
-        token = request.get("token")
-        if token is None or token == "":
-            if "auth-missing-accepted" in self.faults:
-                request["token"] = self._token.decode("utf-8")
-                return
-            raise ApiError(errors.TOKEN_REQUIRED)
-        if not isinstance(token, str):
-            raise ApiError(errors.TOKEN_WRONG)
-        if "auth-any-token" in self.faults:
-            return
-        given, real = token.encode("utf-8"), self._token
-        if "auth-prefix-token" in self.faults and given and (given.startswith(real) or real.startswith(given)):
-            return
-        if not hmac.compare_digest(token.encode("utf-8"), self._token):
-            raise ApiError(errors.TOKEN_WRONG)
-
     def _validate(self, op_id: str, request: dict[str, Any]) -> None:
-        found: Iterable[ValidationError] = self.validators[op_id].iter_errors(request)
-        if op_id == "update" and "update-no-options-ok" in self.faults:
-            found = [e for e in found if not (e.validator == "anyOf" and not e.absolute_path)]
-        error = best_match(found)
+        error = best_match(self.parts.schema_errors(op_id, request))
         if error is not None:
             raise ApiError(errors.INCORRECT_REQUEST, _explain(error))
         codes = [request["code"]] if isinstance(request.get("code"), str) else []
@@ -185,5 +216,5 @@ class MockApp:
 
 
 def create_app(seed: Seed, *, token: str, faults: frozenset[str] = frozenset(), max_body: int = MAX_BODY) -> MockApp:
-    """Return the WSGI application serving ``seed`` and accepting ``token``; ``faults`` breaks it on purpose."""
+    """Return the application serving ``seed`` and accepting ``token``; ``faults`` breaks it on purpose."""
     return MockApp(seed, token=token, faults=faults, max_body=max_body)

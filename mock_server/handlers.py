@@ -1,35 +1,36 @@
 """The seven operations on the state: each takes a validated request dict and returns the envelope.
 
 Refusals raise ApiError; the app turns them into the envelope. Every read-modify-write
-runs under ``store.lock`` (except under the fault ``attach-race``, which exists to show
-what the lock prevents).
+runs under ``store.lock``. This is the faithful behaviour only: faults replace a handler
+(or another part) from ``mock_server/faults.py`` and never appear here.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from mock_server import clock, errors
 from mock_server.errors import SUCCESS_TEXT, ApiError
-from mock_server.matching import Directory
+from mock_server.seed import Profile
 from mock_server.store import CodeState, Holder, ProgramState, Store
 
 Request = dict[str, Any]
 Envelope = dict[str, Any]
 
-RACE_SLEEP = 0.02
-
 
 @dataclass(frozen=True)
 class Context:
-    """What a handler works on: the state, the profiles, and the faults switched on."""
+    """What a handler works on: the state, and how a request's identifiers find a profile."""
 
     store: Store
-    directory: Directory
-    faults: frozenset[str]
+    find_profile: Callable[[Request], Profile]
+
+    def holder(self, request: Request) -> Holder:
+        """The (database, profile) that the request's ``db_id`` and identifiers name; ApiError if none."""
+        profile = self.find_profile(request)
+        return (profile.db_id, profile.profile_id)
 
 
 def ok(data: Any = None) -> Envelope:
@@ -37,14 +38,14 @@ def ok(data: Any = None) -> Envelope:
     return {"data": data, "error": 0, "error_text": SUCCESS_TEXT}
 
 
-def _program(ctx: Context, request: Request) -> ProgramState:
+def program_of(ctx: Context, request: Request) -> ProgramState:
     program = ctx.store.programs.get(request["loyalty_id"])
     if program is None:
         raise ApiError(errors.PROGRAM_NOT_FOUND, f"loyalty_id {request['loyalty_id']}")
     return program
 
 
-def _code(program: ProgramState, code: str) -> CodeState:
+def code_of(program: ProgramState, code: str) -> CodeState:
     state = program.codes.get(code)
     if state is None:
         raise ApiError(errors.CODE_NOT_FOUND, f"{code!r} is not in loyalty program {program.id}")
@@ -53,8 +54,7 @@ def _code(program: ProgramState, code: str) -> CodeState:
 
 def do_import(ctx: Context, request: Request) -> Envelope:
     """Add new codes as free codes; report duplicates per item (error 500) and count them."""
-    program = _program(ctx, request)
-    overwrite = "import-duplicate-overwrites" in ctx.faults
+    program = program_of(ctx, request)
     items: list[dict[str, Any]] = []
     inserted = duplicated = 0
     with ctx.store.lock:
@@ -64,16 +64,11 @@ def do_import(ctx: Context, request: Request) -> Envelope:
             state = codes.get(code)
             if state is None:
                 program.add(code, now)
-            elif overwrite:
-                state.holders.clear()
-                state.attached = state.activated = state.expire_date = ""
-                program.release(state)
+                inserted += 1
+                items.append({"code": code, "error": 0, "error_text": ""})
             else:
                 duplicated += 1
                 items.append({"code": code, "error": errors.DUPLICATED.code, "error_text": errors.DUPLICATED.text})
-                continue
-            inserted += 1
-            items.append({"code": code, "error": 0, "error_text": ""})
     envelope = ok(items)
     envelope.update(discarded_by_limit=0, duplicated=duplicated, inserted=inserted)
     return envelope
@@ -81,9 +76,9 @@ def do_import(ctx: Context, request: Request) -> Envelope:
 
 def do_get(ctx: Context, request: Request) -> Envelope:
     """Report one code: every PromoCodeInfo field, "" for unset times, its profile only while attached."""
-    program = _program(ctx, request)
+    program = program_of(ctx, request)
     with ctx.store.lock:
-        state = _code(program, request["code"])
+        state = code_of(program, request["code"])
         now = ctx.store.now()
         expired = clock.is_past(state.expire_date, now)
         data: dict[str, Any] = {
@@ -98,7 +93,7 @@ def do_get(ctx: Context, request: Request) -> Envelope:
             "is_expired": expired,
             "loyalty_id": program.id,
         }
-        if state.holders and "get-hides-profile" not in ctx.faults:
+        if state.holders:
             db_id, profile_id = next(iter(state.holders))
             data["database_id"] = db_id
             data["profile_id"] = profile_id
@@ -107,28 +102,23 @@ def do_get(ctx: Context, request: Request) -> Envelope:
 
 def do_activate(ctx: Context, request: Request) -> Envelope:
     """Activate a code that is attached to a profile."""
-    program = _program(ctx, request)
+    program = program_of(ctx, request)
     with ctx.store.lock:
-        state = _code(program, request["code"])
-        if not state.holders and "activate-unattached-ok" not in ctx.faults:
+        state = code_of(program, request["code"])
+        if not state.holders:
             raise ApiError(errors.CODE_NOT_ATTACHED, "only an attached code can be activated")
         if state.activated:
             raise ApiError(errors.CODE_ACTIVATED, f"since {state.activated}")
-        if "activate-wrong-code" in ctx.faults:
-            other = next((s for s in program.codes.values() if s.holders and not s.activated and s is not state), None)
-            if other is None:
-                return ok()
-            state = other
         state.activated = ctx.store.now()
     return ok()
 
 
 def do_update(ctx: Context, request: Request) -> Envelope:
     """Set expire_date and/or (de)activate; activation needs an attached code, as in activate."""
-    program = _program(ctx, request)
+    program = program_of(ctx, request)
     with ctx.store.lock:
-        state = _code(program, request["code"])
-        activated = request.get("activated")  # neither option reaches here only under update-no-options-ok
+        state = code_of(program, request["code"])
+        activated = request.get("activated")
         if activated is True and not state.holders and not state.activated:
             raise ApiError(errors.CODE_NOT_ATTACHED, "only an attached code can be activated")
         if "expire_date" in request:
@@ -142,74 +132,40 @@ def do_update(ctx: Context, request: Request) -> Envelope:
 
 
 def do_attach(ctx: Context, request: Request) -> Envelope:
-    """Attach the given code (importing it if unknown), or a free code of the program when no code is given."""
-    profile = ctx.directory.find(request, ctx.faults)
-    holder: Holder = (profile.db_id, profile.profile_id)
-    program = _program(ctx, request)
+    """Attach the given code (importing it if unknown), or the oldest free code when no code is given."""
+    holder = ctx.holder(request)
+    program = program_of(ctx, request)
     code = request.get("code")
-    if "attach-race" in ctx.faults:
-        apply = _attach_check(ctx, program, code, holder)
-        time.sleep(RACE_SLEEP)
-        apply()
-        return ok()
-    with ctx.store.lock:
-        _attach_check(ctx, program, code, holder)()
-    return ok()
-
-
-def _attach_check(ctx: Context, program: ProgramState, code: str | None, holder: Holder) -> Callable[[], None]:
-    """Decide what attach does (or raise), and return the change to apply."""
-    faults = ctx.faults
     store = ctx.store
-    if code is None:
-        drawn = program.draw()
-        if drawn is None:
+    with store.lock:
+        state = program.draw() if code is None else program.codes.get(code)
+        if code is None and state is None:
             raise ApiError(errors.POOL_EMPTY, f"loyalty program {program.id}")
-        if "pool-draw-noop" in faults:
-            return lambda: None
-        return lambda: program.attach(drawn, holder, store.now())
-    state = program.codes.get(code)
-    if state is None:
-        if "unknown-code-rejected" in faults:
-            raise ApiError(errors.CODE_NOT_FOUND, f"{code!r} is not in loyalty program {program.id}")
-
-        def import_and_attach() -> None:
-            now = store.now()
-            program.attach(program.codes.get(code) or program.add(code, now), holder, now)
-
-        return import_and_attach
-    if holder in state.holders:
-        if program.personal:
-            raise ApiError(errors.CODE_RESTRICTED, "it is already attached to this profile")
-        return lambda: None
-    if state.holders:
-        if program.personal and "restricted-reattach" in faults:
-
-            def move() -> None:
-                state.holders.clear()
-                program.attach(state, holder, store.now())
-
-            return move
-        if program.personal or "universal-single-use" in faults:
+        if state is not None and holder in state.holders:
+            if program.personal:
+                raise ApiError(errors.CODE_RESTRICTED, "it is already attached to this profile")
+            return ok()
+        if state is not None and state.holders and program.personal:
             raise ApiError(errors.CODE_RESTRICTED, "it is attached to another profile")
-    return lambda: program.attach(state, holder, store.now())
+        now = store.now()
+        if state is None:
+            state = program.add(str(code), now)  # an unknown code is imported by attaching it
+        program.attach(state, holder, now)
+    return ok()
 
 
 def do_detach(ctx: Context, request: Request) -> Envelope:
     """Detach a code from the matched profile; refuse without code and for a code held by several profiles."""
-    profile = ctx.directory.find(request, ctx.faults)
-    holder: Holder = (profile.db_id, profile.profile_id)
-    program = _program(ctx, request)
+    holder = ctx.holder(request)
+    program = program_of(ctx, request)
     code = request.get("code")
     if code is None:
-        if "detach-without-code-ok" in ctx.faults:
-            return ok()
         raise ApiError(errors.CODE_REQUIRED, "detach needs the code to remove")
     with ctx.store.lock:
-        state = _code(program, code)
+        state = code_of(program, code)
         if not state.holders:
             raise ApiError(errors.CODE_NOT_ATTACHED, f"{code!r} is attached to no profile")
-        if len(state.holders) > 1 and "detach-several-allowed" not in ctx.faults:
+        if len(state.holders) > 1:
             raise ApiError(errors.CODE_SEVERAL, f"{code!r} is attached to {len(state.holders)} profiles")
         if holder not in state.holders:
             raise ApiError(errors.CODE_OTHER_PROFILE, f"{code!r} is attached to another profile")
@@ -219,15 +175,14 @@ def do_detach(ctx: Context, request: Request) -> Envelope:
 
 def do_export_all(ctx: Context, request: Request) -> Envelope:
     """List every code of the program; attached and activated only when set."""
-    program = _program(ctx, request)
-    hide_activated = "export-omits-activated" in ctx.faults
+    program = program_of(ctx, request)
     items: list[dict[str, str]] = []
     with ctx.store.lock:
         for state in program.codes.values():
             item = {"code": state.code}
             if state.attached:
                 item["attached"] = state.attached
-            if state.activated and not hide_activated:
+            if state.activated:
                 item["activated"] = state.activated
             items.append(item)
     return ok(items)

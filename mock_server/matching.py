@@ -27,39 +27,29 @@ class Directory:
                 for name, value in p.custom.items():
                     self.by_key[(db.id, f"custom:{name}", value)] = p
 
-    def find(self, request: Mapping[str, Any], faults: frozenset[str]) -> Profile:
+    def find(self, request: Mapping[str, Any]) -> Profile:
         """Return the profile of ``request['db_id']`` that the request's identifiers match; ApiError otherwise."""
         db_id = request["db_id"]
         if db_id not in self.databases:
             raise ApiError(errors.DATABASE_NOT_FOUND, f"db_id {db_id}")
-        mode = request.get("matching")
-        if mode is None:
-            mode = "profile_id" if "default-matching-profile-id" in faults else "email"
-        if mode == "custom":
-            kind, value = f"custom:{request.get('field_name')}", request.get("field_value")
-        else:
-            kind, value = str(mode), request.get(str(mode))
-        if not isinstance(value, str) or not value:
-            raise ApiError(errors.INCORRECT_REQUEST, f"matching {mode} needs {kind.removeprefix('custom:')}")
-        if kind == "email":
-            value = value.lower()
-        found = self._broken(db_id, mode, value, faults) if faults else None
-        if found is None:
-            scopes = sorted(self.databases, reverse=True) if "db-scope-ignored" in faults else [db_id]
-            for scope in scopes:
-                found = self.by_key.get((scope, kind, value))
-                if found is not None:
-                    break
+        kind, value = identifier(request)
+        found = self.by_key.get((db_id, kind, value))
         if found is None:
             raise ApiError(
                 errors.PROFILE_NOT_FOUND, f"no profile of database {db_id} has {kind.removeprefix('custom:')} {value!r}"
             )
         return found
 
-    def _broken(self, db_id: int, mode: str, value: str, faults: frozenset[str]) -> Profile | None:
-        profiles = self.databases[db_id]
-        if mode == "phone" and "phone-matching-broken" in faults and profiles:
-            return profiles[0]
-        if mode == "custom" and "custom-matching-ignores-name" in faults:
-            return next((p for p in profiles if value in p.custom.values()), None)
-        return None
+
+def identifier(request: Mapping[str, Any]) -> tuple[str, str]:
+    """The (kind, value) key that ``matching`` (default ``email``) reads from the request; ApiError if it is missing."""
+    mode = request.get("matching")
+    if mode is None:
+        mode = "email"
+    if mode == "custom":
+        kind, value = f"custom:{request.get('field_name')}", request.get("field_value")
+    else:
+        kind, value = str(mode), request.get(str(mode))
+    if not isinstance(value, str) or not value:
+        raise ApiError(errors.INCORRECT_REQUEST, f"matching {mode} needs {kind.removeprefix('custom:')}")
+    return kind, value.lower() if kind == "email" else value

@@ -10,6 +10,8 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
+from typing import Any
 
 from mock_server import clock
 from mock_server.seed import Seed
@@ -97,7 +99,7 @@ class Store:
     """All programs, behind one lock (``with store.lock:`` around every read-modify-write)."""
 
     def __init__(self, programs: Iterable[ProgramState], *, now: Callable[[], str] = clock.now) -> None:
-        self.lock = threading.Lock()
+        self.lock: AbstractContextManager[Any] = threading.Lock()
         self.programs: dict[int, ProgramState] = {p.id: p for p in programs}
         self.now = now
 

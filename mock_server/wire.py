@@ -56,21 +56,8 @@ def decode(body: bytes, kind: str, schema: dict[str, Any]) -> dict[str, Any]:
     return parsed
 
 
-def _numeric_booleans(value: Any) -> Any:
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, dict):
-        return {k: _numeric_booleans(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_numeric_booleans(v) for v in value]
-    return value
-
-
-def encode(envelope: dict[str, Any], fmt: str, faults: frozenset[str]) -> tuple[bytes, str]:
+def encode(envelope: dict[str, Any], fmt: str) -> tuple[bytes, str]:
     """Write the envelope as the body and content type that ``format`` asks for."""
-    if fmt == "xml" and "format-ignored" not in faults:
-        if "xml-response-wrong-shape" in faults:
-            body = to_xml(_numeric_booleans(envelope))
-            return b"<response>" + body[len(b"<xml>") : -len(b"</xml>")] + b"</response>", XML_TYPE
+    if fmt == "xml":
         return to_xml(envelope), XML_TYPE
     return json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), JSON_TYPE

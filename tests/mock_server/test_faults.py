@@ -213,3 +213,35 @@ def test_an_unknown_fault_is_a_clear_error(seed: Seed) -> None:
         UnknownFaultError, match=r"unknown fault\(s\): no-such-fault; known faults: activate-unattached-ok"
     ):
         create_app(seed, token=TOKEN, faults=frozenset({"no-such-fault"}))
+
+
+def _suite_tests() -> set[str]:
+    """The test functions of the contract suite (``def test_...`` in ``contract_tests/test_*.py``)."""
+    import ast
+    from pathlib import Path
+
+    names = set()
+    for module in (Path(__file__).resolve().parents[2] / "contract_tests").glob("test_*.py"):
+        tree = ast.parse(module.read_text(encoding="utf-8"))
+        names |= {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name.startswith("test_")}
+    return names
+
+
+def test_each_fault_names_rules_or_suite_tests_that_exist() -> None:
+    from mock_server.app import default_spec
+    from mock_server.faults import REGISTRY
+
+    known = {rule.id for rule in default_spec().rules} | _suite_tests()
+    for name, registered in REGISTRY.items():
+        assert registered.name == name and registered.caught_by, name
+        assert set(registered.caught_by) <= known, f"{name}: unknown {set(registered.caught_by) - known}"
+
+
+def test_a_fault_overrides_only_its_part(seed: Seed) -> None:
+    faithful = create_app(seed, token=TOKEN).parts
+    broken = create_app(seed, token=TOKEN, faults=frozenset({"phone-matching-broken"})).parts
+    assert getattr(faithful.find_profile, "__self__", None) is faithful.directory
+    assert getattr(broken.find_profile, "__self__", None) is None  # replaced by the fault's override
+    assert broken.handlers.keys() == faithful.handlers.keys()
+    assert all(broken.handlers[op] is faithful.handlers[op] for op in faithful.handlers)
+    assert broken.decode is faithful.decode and broken.encode is faithful.encode
