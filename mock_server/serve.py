@@ -70,9 +70,10 @@ def start_background(
     seed_path: Path | str | None = None,
     token: str = DEFAULT_TOKEN,
     faults: frozenset[str] = frozenset(),
+    api_version: str | None = None,
 ) -> RunningServer:
     """Serve the seed at ``seed_path`` (default seed if None) in a daemon thread; returns once listening."""
-    app = create_app(load_seed(seed_path), token=token, faults=faults)
+    app = create_app(load_seed(seed_path), token=token, faults=faults, api_version=api_version)
     return RunningServer(app, host=host, port=port)
 
 

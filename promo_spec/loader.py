@@ -87,6 +87,15 @@ class Spec:
         }
 
     @property
+    def bearer_auth(self) -> bool:
+        """Whether the version declares an HTTP bearer security scheme (v74 on): the header may carry the token."""
+        schemes = (self.document.get("components") or {}).get("securitySchemes") or {}
+        return any(
+            isinstance(s, dict) and s.get("type") == "http" and str(s.get("scheme", "")).lower() == "bearer"
+            for s in schemes.values()
+        )
+
+    @property
     def version(self) -> str:
         """The API version the spec describes (``info.version``)."""
         return str(self.document["info"]["version"])
