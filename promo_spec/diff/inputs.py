@@ -16,8 +16,10 @@ def load_side(argument: str) -> Spec:
 
     SpecError names what could not be read and why.
     """
-    name, _, revision = argument.partition("@") if "@" in argument and not Path(argument).exists() else (
-        argument, "", "")
+    # A file whose name holds '@' is still a file; otherwise NAME@REV means NAME at git revision REV.
+    name, revision = argument, ""
+    if "@" in argument and not Path(argument).exists():
+        name, _, revision = argument.rpartition("@")
     source: Source = GitSource(revision) if revision else DirectorySource()
     if name.isdigit():
         known = known_versions(source)

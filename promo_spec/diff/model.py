@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 CALLERS = "callers"
 SERVERS = "servers"
@@ -23,7 +23,6 @@ class Change:
     breaks: frozenset[str]
     operations: tuple[str, ...] = ()
     rule: bool = False
-    details: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def id(self) -> str:

@@ -162,5 +162,3 @@ def compare_schemas(old: dict[str, Any], new: dict[str, Any], *, direction: str,
     differ.compare(old, new)
     return differ.changes
 
-
-__all__ = ["SERVERS", "compare_schemas"]
