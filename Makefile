@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 TARGET ?=
 PROFILE ?= default
 
-.PHONY: setup contract power test lint typecheck unit gen check-generated typecheck-generated bench bench-mock bench-generator compare-diff-tools gate clean
+.PHONY: setup contract power test lint typecheck unit gen check-generated typecheck-generated doc-examples bench bench-mock bench-generator compare-diff-tools gate clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ gate: $(STAMP)
 
 check-generated: $(STAMP)
 	$(VENV)/bin/promo-gen check
+
+## Every python/sh/ts block of the generated docs, each against a fresh mock (also run by `make unit`).
+doc-examples: $(STAMP) node_modules/.package-lock.json
+	$(PY) -m generator.doc_examples --client-path generated_clients/python
 
 ## The generated clients type-check: mypy --strict + ruff on Python, tsc --strict on TypeScript.
 typecheck-generated: $(STAMP) node_modules/.package-lock.json

@@ -6,8 +6,9 @@ import difflib
 from collections.abc import Mapping
 from pathlib import Path
 
-# Caches that tools leave beside the generated sources; they are not output.
-IGNORED_PARTS = frozenset({"__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache", "node_modules"})
+# Caches and build leftovers that tools leave beside the generated sources (``pip install
+# ./generated_clients/python`` writes build/ and *.egg-info/ there); they are not output.
+IGNORED_PARTS = frozenset({"__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache", "node_modules", "build"})
 
 
 def on_disk(root: Path) -> dict[str, bytes]:
@@ -17,7 +18,8 @@ def on_disk(root: Path) -> dict[str, bytes]:
     found: dict[str, bytes] = {}
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root)
-        if path.is_file() and not IGNORED_PARTS & set(rel.parts) and path.suffix != ".pyc":
+        ignored = IGNORED_PARTS & set(rel.parts) or any(part.endswith(".egg-info") for part in rel.parts)
+        if path.is_file() and not ignored and path.suffix != ".pyc":
             found[rel.as_posix()] = path.read_bytes()
     return found
 

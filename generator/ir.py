@@ -161,6 +161,25 @@ class Example:
 
 
 @dataclass(frozen=True)
+class Runnable:
+    """One complete program of an example (curl, Python or TypeScript) and the output it prints."""
+
+    title: str
+    lang: str  # sh | python | ts: the Markdown fence
+    code: str
+    output: str
+
+
+@dataclass(frozen=True)
+class RunnableSet:
+    """An operation's runnable examples: the rule they follow, the seed state they use, the programs."""
+
+    rule: str  # the rule id the call follows
+    state: str  # what of the mock's default seed the call uses, in words
+    blocks: tuple[Runnable, ...]
+
+
+@dataclass(frozen=True)
 class Result:
     """What an operation returns on success."""
 
@@ -203,6 +222,7 @@ class Operation:
     examples: tuple[Example, ...]
     postman_json: str  # Postman request body (JSON with {{variables}})
     postman_xml: str  # Postman request body (XML with {{variables}})
+    runnable: RunnableSet | None = None  # filled by generator.examples (needs the mock's answers)
 
     @property
     def required_params(self) -> tuple[Field, ...]:
@@ -283,6 +303,7 @@ class Api:
     option_groups: tuple[Options, ...]
     cross_rules: tuple[RuleRow, ...]  # rules that hold for several operations (root x-rules)
     postman_variables: tuple[str, ...]  # besides ``url``
+    quick_start: tuple[Runnable, ...] = ()  # index.md's runnable examples (generator.examples)
 
     @property
     def py_uses_datetime(self) -> bool:
@@ -305,6 +326,31 @@ class Api:
         for o in self.option_groups:
             models |= {o.union_name} | {v.class_name for v in o.variants}
         return (("client", ("PromoClient", "WireFormat")), ("errors", _isort(errors)), ("models", _isort(models)))
+
+    @property
+    def renamed_operations(self) -> tuple[Operation, ...]:
+        """Operations whose Python or TypeScript method name differs from the API's name."""
+        return tuple(op for op in self.operations if op.method_name != op.id or op.ts_name != op.id)
+
+    @property
+    def quick_xml(self) -> Runnable | None:
+        """The quick start's call in XML, when the seed allows one."""
+        return next((b for b in self.quick_start if b.title == "xml"), None)
+
+    @property
+    def quick_error(self) -> Runnable | None:
+        """The quick start's caught business error (title ``error:<rule id>``), when the seed allows one."""
+        return next((b for b in self.quick_start if b.title.startswith("error:")), None)
+
+    @property
+    def quick_error_ts(self) -> Runnable | None:
+        """The same caught business error in TypeScript."""
+        return next((b for b in self.quick_start if b.title.startswith("error-ts:")), None)
+
+    @property
+    def first_runnable(self) -> Operation | None:
+        """The first operation with runnable examples (the quick start points at its page)."""
+        return next((op for op in self.operations if op.runnable is not None), None)
 
     @property
     def py_exports(self) -> tuple[str, ...]:

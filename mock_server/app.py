@@ -27,7 +27,7 @@ from mock_server.seed import Seed
 from mock_server.store import Store
 from promo_spec import Spec, load_spec
 
-MAX_BODY = 1 << 20  # 1 MiB; larger bodies are refused before they are read
+MAX_BODY = 1 << 20  # 1 MiB; larger bodies are refused before they are decoded
 StartResponse = Callable[..., Any]
 Answer = tuple[int, list[tuple[str, str]], bytes]  # HTTP status, headers, body
 
@@ -143,6 +143,8 @@ class MockApp:
         length = self.declared_length(environ.get("CONTENT_LENGTH") or "")
         if length is not None:
             body: bytes = stream.read(length)
+            if len(body) < length:  # the client closed its side early
+                raise ApiError(errors.INCORRECT_REQUEST, f"body ended after {len(body)} of {length} bytes")
         elif environ.get("wsgi.input_terminated"):
             body = stream.read(self.max_body + 1)
         else:

@@ -11,7 +11,7 @@ from mock_server import DEFAULT_TOKEN, TOKEN_ENV
 from mock_server.app import create_app
 from mock_server.faults import FAULTS, UnknownFaultError, check_faults
 from mock_server.seed import SeedError, load_seed
-from mock_server.serve import serve_forever
+from mock_server.serve import HEAD_TIMEOUT, ServerError, serve_forever
 from promo_spec.versions import known_versions
 
 
@@ -35,7 +35,19 @@ def _parser() -> argparse.ArgumentParser:
         default=versions[-1],
         help=f"the API version to serve (default: the newest, {versions[-1]}); v72 ignores the Authorization header",
     )
+    parser.add_argument(
+        "--stop-on-stdin-eof",
+        action="store_true",
+        help="also stop when standard input closes (for a parent process that embeds the mock)",
+    )
     parser.add_argument("--verbose", action="store_true", help="log method, path and status of each request")
+    parser.add_argument(
+        "--head-timeout",
+        type=float,
+        default=HEAD_TIMEOUT,
+        metavar="SECONDS",
+        help=f"drop a connection whose request head takes longer, or that idles longer (default {HEAD_TIMEOUT:g})",
+    )
     return parser
 
 
@@ -49,6 +61,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if not 0 <= args.port <= 65535:
         parser.error(f"--port must be between 0 and 65535, not {args.port}")
+    if not 0.1 <= args.head_timeout <= 3600:
+        parser.error(f"--head-timeout must be between 0.1 and 3600 seconds, not {args.head_timeout}")
     try:
         faults = check_faults(args.fault)
         seed = load_seed(args.seed)
@@ -70,9 +84,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.port,
             verbose=args.verbose,
             announce=lambda line: print(f"{line} ({source}{extra})", flush=True),
+            head_timeout=args.head_timeout,
+            stop_on_stdin_eof=args.stop_on_stdin_eof,
         )
-    except OSError as exc:
-        print(f"promo-mock: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+    except ServerError as exc:
+        print(f"promo-mock: {exc}", file=sys.stderr)
         return 1
     return 0
 

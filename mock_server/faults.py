@@ -118,7 +118,7 @@ def _known_code(ctx: Context, request: Request) -> tuple[ProgramState, CodeState
     "restricted-reattach",
     "attach of a personal code held by another profile succeeds and moves the code",
     part="handler:attach",
-    caught_by=("attach.code-attached-restricted",),
+    caught_by=("attach.code-attached-restricted", "test_concurrent_attach_has_one_winner"),
 )
 def _restricted_reattach(parts: Parts) -> None:
     def make(faithful: Handler) -> Handler:
@@ -451,7 +451,7 @@ def _db_scope_ignored(parts: Parts) -> None:
     "xml-request-rejected",
     "XML request bodies are refused",
     part="wire:decode",
-    caught_by=("get.code-free", "test_api"),
+    caught_by=("auth.token-missing", "get.code-free", "test_api"),
 )
 def _xml_request_rejected(parts: Parts) -> None:
     faithful = parts.decode
@@ -496,7 +496,7 @@ def _numeric_booleans(value: Any) -> Any:
     "xml-response-wrong-shape",
     "format=xml writes booleans as 1/0 under a <response> root",
     part="wire:encode",
-    caught_by=("get.code-free", "test_api"),
+    caught_by=("auth.token-missing", "get.code-free", "test_api"),
 )
 def _xml_response_wrong_shape(parts: Parts) -> None:
     faithful = parts.encode

@@ -116,6 +116,49 @@ const API_ERRORS: { [code: number]: typeof ApiError } = {
   403: Code403Error,
 };
 
+/** Network error codes (Node's fetch puts them on the error's cause) in the client's words. */
+const CAUSES: { [code: string]: string } = {
+  ECONNREFUSED: "connection refused (is the server running and listening there?)",
+  ENOTFOUND: "host name not found",
+  EAI_AGAIN: "host name not found",
+  ECONNRESET: "connection reset by the server",
+  UND_ERR_SOCKET: "the server closed the connection without answering",
+};
+
+/** What went wrong with a fetch, from the innermost cause that names it. */
+function whatHappened(err: unknown): string {
+  let current: unknown = err;
+  for (let depth = 0; depth < 8 && current instanceof Error; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string" && code in CAUSES) {
+      return CAUSES[code];
+    }
+    if (!(current.cause instanceof Error)) {
+      return `${current.name}: ${current.message}`;
+    }
+    current = current.cause;
+  }
+  return String(current);
+}
+
+/** A hint when the base URL already ends in a prefix of the operation's path (the URL then repeats it). */
+function doubledPathHint(baseUrl: string, path: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(baseUrl);
+  } catch {
+    return "";
+  }
+  const basePath = parsed.pathname.replace(/\/+$/, "");
+  if (basePath === "" || !path.startsWith(basePath + "/")) {
+    return "";
+  }
+  return (
+    ` (the base URL ends in ${basePath}, which the operation's path ${path} starts with, so the URL ` +
+    `repeats it: give the base URL as scheme://host[:port], e.g. ${parsed.origin})`
+  );
+}
+
 type Param = string | number | boolean | string[] | number[];
 
 export interface ClientOptions {
@@ -295,9 +338,10 @@ export class PromoClient {
     const body = JSON.stringify({ token: this.#token, ...params });
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.timeoutMs);
+    const url = this.baseUrl + path;
     let response: Response;
     try {
-      response = await this.#fetch(this.baseUrl + path, {
+      response = await this.#fetch(url, {
         method: "POST",
         headers: { "Content-Type": "application/json", Accept: "application/json" },
         body,
@@ -305,16 +349,17 @@ export class PromoClient {
         redirect: "manual",
       });
     } catch (err) {
-      const kind = err instanceof Error ? err.name : "Error";
       if (controller.signal.aborted) {
-        throw new TransportTimeout(`POST ${path}: no answer within ${this.timeoutMs} ms; it may have been applied`);
+        throw new TransportTimeout(`POST ${url}: no answer within ${this.timeoutMs} ms; it may have been applied`);
       }
-      throw new TransportError(`POST ${path}: ${kind}`);
+      throw new TransportError(`POST ${url}: ${whatHappened(err).split(this.#token).join("***")}`);
     } finally {
       clearTimeout(timer);
     }
     if (response.status !== 200) {
-      throw new TransportError(`POST ${path}: HTTP ${response.status}; the API answers 200 with an envelope`);
+      throw new TransportError(
+        `POST ${url}: HTTP ${response.status}; the API answers 200 with an envelope${doubledPathHint(this.baseUrl, path)}`,
+      );
     }
     let decoded: unknown;
     try {

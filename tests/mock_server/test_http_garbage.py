@@ -97,11 +97,13 @@ def test_garbage_gets_a_4xx_or_a_closed_connection_and_the_server_keeps_serving(
     assert_still_serves(server)
 
 
-def test_a_truncated_body_then_close_gets_a_4xx_or_nothing_and_no_hang(server: RunningServer) -> None:
+def test_a_truncated_body_then_close_is_refused_or_dropped_and_no_hang(server: RunningServer) -> None:
     head = f"POST {BASE}get HTTP/1.1\r\nHost: x\r\nContent-Length: {len(BODY)}\r\n\r\n".encode()
     chunked = f"POST {BASE}get HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n".encode()
     for pieces in ([head, BODY[:10]], [chunked, b"%x\r\n" % len(BODY), BODY[:5]]):
-        assert statuses(send(server, pieces, shut=True)) in ([], [400])
+        answer = send(server, pieces, shut=True)
+        # nothing, an HTTP 400, or the envelope refusing the cut-off body: never a served request
+        assert statuses(answer) in ([], [400]) or (statuses(answer) == [200] and b'"error":400' in answer), answer
     assert_still_serves(server)
 
 
@@ -112,9 +114,9 @@ def test_a_request_written_one_byte_at_a_time_is_answered(server: RunningServer)
 
 
 def test_an_oversized_chunked_body_is_refused_without_5xx(server: RunningServer) -> None:
-    head = f"POST {BASE}get HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n".encode()
+    head = f"POST {BASE}get HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n".encode()
     chunk = b"%x\r\n%s\r\n" % (1 << 16, b"a" * (1 << 16))
-    answer = send(server, [head] + [chunk] * 20)
+    answer = send(server, [head] + [chunk] * 20 + [b"0\r\n\r\n"])
     assert statuses(answer) == [200] and b'"error":400' in answer and b"limit" in answer
     assert_still_serves(server)
 

@@ -6,25 +6,30 @@ import io
 import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import requests
+import yaml
 
 from mock_server.app import MockApp, create_app
 from mock_server.seed import Seed, parse_seed
-from mock_server.serve import RunningServer
+from mock_server.serve import start_background
 from tests.mock_server.conftest import BASE, TOKEN, Api
 
 THREADS = 16
 ROUNDS = 40
 
 
+CROWD: dict[str, Any] = {
+    "databases": [{"id": 1, "profiles": [{"profile_id": f"p{n:02d}"} for n in range(THREADS)]}],
+    "programs": [{"id": 1, "kind": "personal", "codes": []}],
+}
+
+
 def crowd_seed(codes: int = 0) -> Seed:
     return parse_seed(
-        {
-            "databases": [{"id": 1, "profiles": [{"profile_id": f"p{n:02d}"} for n in range(THREADS)]}],
-            "programs": [{"id": 1, "kind": "personal", "codes": [f"F-{n:04d}" for n in range(codes)]}],
-        }
+        {**CROWD, "programs": [{"id": 1, "kind": "personal", "codes": [f"F-{n:04d}" for n in range(codes)]}]}
     )
 
 
@@ -95,9 +100,10 @@ def test_concurrent_pool_draws_hand_out_distinct_codes() -> None:
     assert all(len(state.holders) == 1 for state in codes)
 
 
-def test_the_race_over_http(seed: Seed) -> None:
-    app = create_app(crowd_seed(), token=TOKEN)
-    with RunningServer(app) as server:
+def test_the_race_over_http(tmp_path: Path) -> None:
+    seed_file = tmp_path / "crowd.yaml"
+    seed_file.write_text(yaml.safe_dump(CROWD), encoding="utf-8")
+    with start_background(seed_path=seed_file, token=TOKEN) as server:
         sessions = [requests.Session() for _ in range(THREADS)]
         for n in range(10):
             code = f"H-{n}"

@@ -12,11 +12,15 @@ may have reached the server must be retried, if at all, by the caller.
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
+import socket
+import ssl
 from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -31,6 +35,56 @@ WireFormat = Literal["json", "xml"]
 DEFAULT_TIMEOUT = 30.0
 _MEDIA = {"json": "application/json", "xml": "application/xml"}
 _log = logging.getLogger("altcraft_promo_client")
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """``exc`` and every exception it wraps (causes, contexts, urllib3 reasons, arguments), outermost first."""
+    seen: list[BaseException] = []
+    todo: list[BaseException] = [exc]
+    while todo and len(seen) < 32:
+        current = todo.pop(0)
+        if any(current is known for known in seen):
+            continue
+        seen.append(current)
+        linked = (getattr(current, "reason", None), current.__cause__, current.__context__, *current.args)
+        todo.extend(item for item in linked if isinstance(item, BaseException))
+    return seen
+
+
+def _what_happened(exc: requests.RequestException) -> str:
+    """What went wrong, in the client's words: the root cause, not urllib3's "Max retries exceeded" wrapper."""
+    causes = _causes(exc)
+    for kind, words in _CAUSES:
+        if any(isinstance(cause, kind) for cause in causes):
+            return words
+    for cause in causes:
+        if isinstance(cause, ssl.SSLError):
+            return f"TLS failed: {cause.reason or cause}"
+    if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema)):
+        return f"not a usable URL ({exc})"
+    root = causes[-1]
+    text = " ".join(str(root).split())
+    return f"{type(root).__name__}: {text[:200]}" if text else type(root).__name__
+
+
+_CAUSES: tuple[tuple[type[BaseException], str], ...] = (
+    (ConnectionRefusedError, "connection refused (is the server running and listening there?)"),
+    (socket.gaierror, "host name not found"),
+    (ConnectionResetError, "connection reset by the server"),
+    (http.client.RemoteDisconnected, "the server closed the connection without answering"),
+)
+
+
+def _doubled_path_hint(base_url: str, path: str) -> str:
+    """A hint when the base URL already ends in a prefix of the operation's path (the URL then repeats it)."""
+    base_path = urlsplit(base_url).path.rstrip("/")
+    if not base_path or not path.startswith(base_path + "/"):
+        return ""
+    parts = urlsplit(base_url)
+    return (
+        f" (the base URL ends in {base_path}, which the operation's path {path} starts with, so the URL "
+        f"repeats it: give the base URL as scheme://host[:port], e.g. {parts.scheme}://{parts.netloc})"
+    )
 
 
 class _Secret:
@@ -293,7 +347,7 @@ class PromoClient:
             body = xml_codec.encode(body_params)
         else:
             body = json.dumps(body_params, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        _log.debug("POST %s (%s, answer as %s)", path, self.request_format, self.response_format)
+        _log.debug("POST %s (%s, answer as %s)", self.base_url + path, self.request_format, self.response_format)
         response = self._send(path, body)
         envelope = self._decode(operation, response, shape)
         error = envelope.get("error")
@@ -306,23 +360,29 @@ class PromoClient:
 
     def _send(self, path: str, body: bytes) -> requests.Response:
         """The one transport boundary: every requests/urllib3 failure becomes a TransportError here."""
+        url = self.base_url + path
         failure: TransportError | None = None
         try:
             response = self._session.post(
-                self.base_url + path,
+                url,
                 data=body,
                 headers={"Content-Type": _MEDIA[self.request_format], "Accept": _MEDIA[self.response_format]},
                 timeout=self.timeout,
                 allow_redirects=False,
             )
+        except requests.ConnectTimeout:
+            failure = TransportTimeout(f"POST {url}: could not connect within {self.timeout} s; nothing was sent")
         except requests.Timeout:
-            failure = TransportTimeout(f"POST {path}: no answer within {self.timeout} s; it may have been applied")
+            failure = TransportTimeout(f"POST {url}: no answer within {self.timeout} s; it may have been applied")
         except requests.RequestException as exc:
-            failure = TransportError(f"POST {path}: {type(exc).__name__}: {self._mask(str(exc))}")
+            failure = TransportError(f"POST {url}: {self._mask(_what_happened(exc))}")
         if failure is not None:
             raise failure  # raised outside the except block: no chained exception holds the request body
         if response.status_code != 200:
-            raise TransportError(f"POST {path}: HTTP {response.status_code}; the API answers 200 with an envelope")
+            raise TransportError(
+                f"POST {url}: HTTP {response.status_code}; the API answers 200 with an envelope"
+                + _doubled_path_hint(self.base_url, path)
+            )
         return response
 
     def _decode(
