@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import http.client
 import os
 import re
 import signal
@@ -155,14 +156,22 @@ def _bound_port(server: GranianServer) -> int:
 
 
 def _announce_when_accepting(host: str, port: int, announce: Callable[[str], Any]) -> None:
-    """Announce the URL once a connection succeeds (granian binds before its worker accepts)."""
+    """Announce the URL once the worker answers a request.
+
+    granian binds in the main process before its worker runs, so an accepted connection proves nothing: a
+    SIGTERM sent before the worker serves is only acted on after the kill timeout.
+    """
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
+        connection = http.client.HTTPConnection(host, port, timeout=1)
         try:
-            socket.create_connection((host, port), timeout=1).close()
-        except OSError:
+            connection.request("HEAD", "/")
+            connection.getresponse().read()
+        except (OSError, http.client.HTTPException):
             time.sleep(0.01)
             continue
+        finally:
+            connection.close()
         announce(f"listening on http://{host}:{port}")
         return
     print(f"promo-mock: the server on {host}:{port} did not accept within {START_TIMEOUT:.0f} s", file=sys.stderr)
