@@ -8,7 +8,7 @@ PROFILES: dict[str, dict[str, int]] = {
     "default": {"rules": 1, "machine": 6, "steps": 10, "api": 12, "rounds": 5},
     "thorough": {"rules": 5, "machine": 40, "steps": 30, "api": 100, "rounds": 40},
 }
-ACTIVE = {"profile": "default"}
+ACTIVE = {"profile": "default", "api_version": "72"}  # set from --profile and the target file at configure
 
 
 def budget(name: str) -> int:

@@ -21,10 +21,9 @@ from contract_tests.cleanup import clean_up
 from contract_tests.exchange import BudgetExhausted, Client, Masker
 from contract_tests.report import Report
 from contract_tests.strategies import CodeNames
-from contract_tests.suite import Suite
+from contract_tests.suite import Suite, spec_for
 from contract_tests.target import Target, TargetError, load_target
 from contract_tests.world import snapshot
-from promo_spec import load_spec
 
 HERE = Path(__file__).parent
 MOCK_TARGET = HERE / "targets" / "mock.yaml"
@@ -70,6 +69,7 @@ def pytest_configure(config: pytest.Config) -> None:
     profile = config.getoption("--profile")
     settings.load_profile(f"contract-{profile}")
     ACTIVE["profile"] = profile
+    ACTIVE["api_version"] = target.api_version
     seed = config.getoption("hypothesis_seed", None)
     if seed is None:
         seed = str(random.SystemRandom().randrange(10**9))
@@ -104,9 +104,9 @@ def suite(request: pytest.FixtureRequest) -> Iterator[Suite]:
     if target.source == "embedded mock":
         from mock_server.serve import start_background
 
-        server = start_background(port=0, token=target.token)
+        server = start_background(port=0, token=target.token, api_version=target.api_version)
         target = dataclasses.replace(target, base_url=server.url)
-    spec = load_spec()
+    spec = spec_for(target.api_version)
     client = Client(
         target.base_url,
         target.token,
