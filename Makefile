@@ -7,7 +7,7 @@ TARGET ?=
 PROFILE ?= default
 WORKERS ?=
 
-.PHONY: setup contract power test lint typecheck unit gen check-generated typecheck-generated doc-examples bench bench-mock bench-generator bench-contract clean
+.PHONY: setup contract power test lint typecheck unit gen check-generated typecheck-generated doc-examples bench bench-mock bench-generator bench-contract compare-diff-tools gate clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ test: $(STAMP) lint typecheck check-generated typecheck-generated unit contract
 gen: $(STAMP)
 	$(VENV)/bin/promo-gen generate
 
+## CI gate: breaking spec changes since BASE (a git revision) must be acknowledged in their change file.
+BASE ?= origin/main
+gate: $(STAMP)
+	$(VENV)/bin/promo-gen gate --base $(BASE)
+
 check-generated: $(STAMP)
 	$(VENV)/bin/promo-gen check
 
@@ -72,6 +77,14 @@ bench-contract: $(STAMP)
 ## Generator: generation time vs openapi-python-client 0.29; generated-client call overhead vs bare requests.
 bench-generator: $(STAMP)
 	$(PY) bench/generator/run.py
+
+## promo-gen diff vs Optic's CLI on the diff corpus (Optic installed in a scratch directory, not in package.json).
+OPTIC_DIR ?= $(or $(TMPDIR),/tmp)/promo-optic-1.0.9
+compare-diff-tools: $(STAMP)
+	test -x $(OPTIC_DIR)/node_modules/.bin/optic || (mkdir -p $(OPTIC_DIR) && cd $(OPTIC_DIR) \
+	  && echo '{"overrides": {"ajv": "8.20.0"}}' > package.json \
+	  && npm install --no-audit --no-fund @useoptic/optic@1.0.9)
+	$(PY) bench/diff/compare_tools.py --optic $(OPTIC_DIR)/node_modules/.bin/optic
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache reports

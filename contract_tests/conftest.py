@@ -19,7 +19,7 @@ from contract_tests.cleanup import clean_up
 from contract_tests.exchange import BudgetExhausted, Client, Masker
 from contract_tests.leftovers import Leftovers
 from contract_tests.report import Report
-from contract_tests.rule_setup import RuleCase, may_draw, smoke_cases
+from contract_tests.rule_setup import RuleCase, may_draw, rule_cases, smoke_cases
 from contract_tests.session import Run, RunLock, taken_file
 from contract_tests.startup import (
     MASK_KEY,
@@ -35,8 +35,7 @@ from contract_tests.startup import (
     stop,
 )
 from contract_tests.strategies import CodeNames
-from contract_tests.suite import Suite
-from promo_spec import load_spec
+from contract_tests.suite import Suite, spec_for
 
 MODULE_ORDER = ("test_concurrency", "test_rules", "test_state_machine", "test_schemathesis")
 FRAME_BATCH = 100  # rule cases per whole-program frame check (one export_all of each program per batch)
@@ -129,6 +128,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             items[:] = [item for item, case in zip(items, cases, strict=True) if case is None or id(case) in keep]
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """test_rules' cases: every rule of the target's API version (read from the target file at configure)."""
+    if metafunc.function.__name__ == "test_rule":
+        cases = rule_cases(spec_for(metafunc.config.stash[TARGET_KEY].api_version).rules)
+        metafunc.parametrize("case", cases, ids=[c.id for c in cases])
+
+
 def _case_of(item: pytest.Item) -> RuleCase | None:
     case = getattr(getattr(item, "callspec", None), "params", {}).get("case")
     return case if isinstance(case, RuleCase) else None
@@ -139,7 +145,7 @@ def suite(request: pytest.FixtureRequest) -> Iterator[Suite]:
     """The target, the client, the report of this process; cleanup of this process's codes at the end."""
     config = request.config
     target, run = config.stash[TARGET_KEY], config.stash[RUN_KEY]
-    spec = load_spec()
+    spec = spec_for(target.api_version)
     client = Client(
         target.base_url,
         target.token,

@@ -322,18 +322,23 @@ class Client:
         *,
         body_format: str = "json",
         token: str | None = "valid",
+        bearer: str | None = None,
     ) -> Exchange:
         """Send ``body`` with the token (``valid``: the target's; None: none; else that string) and decode the envelope.
 
-        The response format follows ``body['format']`` (default json).
+        ``bearer`` puts a token (same values) in ``Authorization: Bearer`` too (API v74 on); the response format
+        follows ``body['format']`` (default json).
         """
         payload = dict(body)
         if token == "valid":
             payload["token"] = self.token
         elif token is not None:
             payload["token"] = token
+        headers = {}
+        if bearer is not None:
+            headers["Authorization"] = f"Bearer {self.token if bearer == 'valid' else bearer}"
         content, content_type = encode(payload, body_format, self.xml_type)
-        exchange = self.send_raw(operation, content, content_type)
+        exchange = self.send_raw(operation, content, content_type, headers=headers)
         self.decode(exchange, str(payload.get("format", "json")))
         return exchange
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from hypothesis import strategies as st
@@ -35,7 +36,9 @@ def run_rule_case(suite: Suite, case: RuleCase, data: st.DataObject) -> None:
     exported = [scenario.program] if may_draw(case) or rule.operation == "export_all" else []
     gets_before = {c: get_code(client, scenario.program, c) for c in watched}
     before = _view(scenario.program, gets_before, snapshot(client, exported))
-    exchange = client.call(rule.operation, scenario.body, body_format=case.body_format, token=scenario.token)
+    exchange = client.call(
+        rule.operation, scenario.body, body_format=case.body_format, token=scenario.token, bearer=scenario.bearer
+    )
     after = _view(
         scenario.program,
         gets_after := {c: get_code(client, scenario.program, c) for c in watched},
@@ -66,7 +69,10 @@ def run_rule_case(suite: Suite, case: RuleCase, data: st.DataObject) -> None:
             verdict="asserted" if rule.asserted else "recorded",
         )
     )
-    problems = _problems(suite, case, scenario, exchange, before, after, changes, gets_after)
+    if rule.expect.behaves_as:
+        problems = _behaves_as(suite, case, data, exchange, changes)
+    else:
+        problems = _problems(suite, case, scenario, exchange, before, after, changes, gets_after)
     if problems:
         title = f"{case.id} ({rule.status}): {problems[0]}"
         evidence = "\n".join(f"- {p}" for p in problems)
@@ -86,6 +92,53 @@ def _view(program: int, gets: dict[str, dict[str, Any] | None], exported: Snapsh
         else:
             view[code] = entry
     return {program: view}
+
+
+def _shape(changes: dict[tuple[int, str], Change]) -> list[tuple[int, bool, bool, bool, bool]]:
+    """What changed, without the codes' names: per code, attached/activated before and after."""
+    return sorted(
+        (program, bool(b and b.attached), bool(b and b.activated), bool(a and a.attached), bool(a and a.activated))
+        for (program, _), (b, a) in changes.items()
+    )
+
+
+def _behaves_as(
+    suite: Suite, case: RuleCase, data: st.DataObject, exchange: Exchange, changes: dict[tuple[int, str], Change]
+) -> list[str]:
+    """A token-placement rule: compare with the same request, arranged afresh, carrying the token in the body only."""
+    rule = case.rule
+    if exchange.envelope is None:
+        return [f"the answer is not the API envelope ({exchange.decode_error})"]
+    problems = [
+        f"response breaks the {rule.operation} response schema at {where}"
+        for where in response_problems(suite.spec.response_validators[rule.operation], exchange.envelope)
+    ][:3]
+    wrong_status = status_problem(exchange.status, exchange.error)
+    if wrong_status:
+        problems.append(wrong_status)
+    if exchange.error != 0:
+        if changes:
+            problems.append("a refused request changed the server's state")
+        if rule.expect.behaves_as == "body_token":
+            problems.append(f"expected to be served as with the body token, got error {exchange.error}")
+        return problems
+    twin = dataclasses.replace(case, rule=dataclasses.replace(rule, given={"token": "valid"}))
+    reference = arrange(suite, twin, data, placement="body")
+    before = snapshot(suite.client, suite.target.programs)
+    answer = suite.client.call(rule.operation, reference.body, body_format=case.body_format, token="valid")
+    reference_changes = {
+        key: ch
+        for key, ch in diff(before, snapshot(suite.client, suite.target.programs)).items()
+        if not suite.foreign(key[1])  # other workers' codes change too
+    }
+    if answer.error != 0:
+        problems.append(f"served, but the same request with the token in the body got error {answer.error}")
+    elif _shape(changes) != _shape(reference_changes):
+        problems.append(
+            "served, but changed state unlike the same request with the token in the body: "
+            f"{describe_changes(changes)} vs {describe_changes(reference_changes)}"
+        )
+    return problems
 
 
 def _problems(

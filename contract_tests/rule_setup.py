@@ -90,6 +90,7 @@ class Scenario:
     code_state: str
     body: dict[str, Any]
     token: str | None = "valid"
+    bearer: str | None = None  # the Authorization: Bearer token (same values as ``token``); None: no header
     new_codes: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
     expire_date: str | None = None
@@ -170,8 +171,12 @@ def _wrong_token(suite: Suite, data: st.DataObject, salt: int) -> str:
     return str(_choice(data, options, salt // 19, "wrong token"))
 
 
-def arrange(suite: Suite, case: RuleCase, data: st.DataObject) -> Scenario:
-    """Set up the rule's ``given`` state with requests and build the request under test."""
+def arrange(suite: Suite, case: RuleCase, data: st.DataObject, *, placement: str | None = None) -> Scenario:
+    """Set up the rule's ``given`` state with requests and build the request under test.
+
+    ``placement`` (``body``, ``header``, ``both``) fixes where a valid token travels; by default a version with the
+    bearer header draws it for every rule that is not about the header, so each operation is tried both ways.
+    """
     rule, target, client = case.rule, suite.target, suite.client
     salt = zlib.crc32(f"{suite.report.seed}:{case.id}".encode())  # varies per run, fixed by --hypothesis-seed
     code_state = _default_code_state(rule)
@@ -248,6 +253,17 @@ def arrange(suite: Suite, case: RuleCase, data: st.DataObject) -> Scenario:
 
     token = rule.given_value("token")
     scenario.token = "valid" if token == "valid" else None if token == "missing" else _wrong_token(suite, data, salt)
+    header = rule.given_value("header_token")
+    if header == "valid":
+        scenario.bearer = "valid"
+    elif header == "wrong":
+        scenario.bearer = _wrong_token(suite, data, salt // 29)
+    elif token == "valid" and suite.spec.bearer_auth:
+        placement = placement or _choice(data, ["body", "header", "both"], salt // 23, "token placement")
+        if placement != "body":
+            scenario.bearer = "valid"
+        if placement == "header":
+            scenario.token = None
     if rule.given_value("request") == "invalid":
         _break(suite, case, scenario, data, salt)
     return scenario

@@ -18,10 +18,9 @@ from contract_tests.exchange import Client, Masker
 from contract_tests.preflight import PreflightError, free_suite_codes, preflight
 from contract_tests.report import Report
 from contract_tests.session import Run, lock_file
-from contract_tests.suite import Suite
+from contract_tests.suite import Suite, spec_for
 from contract_tests.target import Target, TargetError, load_target
 from contract_tests.world import snapshot
-from promo_spec import load_spec
 
 MOCK_TARGET = Path(__file__).parent / "targets" / "mock.yaml"
 LEFTOVERS_MAX = 2000  # free codes of earlier runs reused per program at most (far more than a run needs)
@@ -80,7 +79,7 @@ def start(config: pytest.Config, target: Target, masker: Masker) -> Run:
         from mock_server.serve import start_background
 
         # one mock for every worker: they share the programs, as they would share a staging server
-        server = start_background(port=0, token=target.token)
+        server = start_background(port=0, token=target.token, api_version=target.api_version)
         config.stash[SERVER_KEY] = server
         run.base_url = server.url
     if getattr(config.option, "numprocesses", None):
@@ -90,7 +89,7 @@ def start(config: pytest.Config, target: Target, masker: Masker) -> Run:
     client = Client(
         run.base_url,
         target.token,
-        load_spec(),
+        spec_for(target.api_version),
         timeout=min(target.timeout_seconds, PREFLIGHT_TIMEOUT),
         xml_type=target.xml_content_type,
         mask=masker,
@@ -139,7 +138,7 @@ def sizes_after(config: pytest.Config, run: Run) -> dict[int, int]:
     client = Client(
         run.base_url,
         target.token,
-        load_spec(),
+        spec_for(target.api_version),
         timeout=target.timeout_seconds,
         xml_type=target.xml_content_type,
         mask=config.stash[MASK_KEY],

@@ -13,7 +13,12 @@ from contract_tests.report import Report
 from contract_tests.session import Run, RunLock
 from contract_tests.strategies import CodeNames
 from contract_tests.target import Target
-from promo_spec import Spec
+from promo_spec import Spec, load_spec
+
+
+def spec_for(api_version: str) -> Spec:
+    """The description of ``api_version`` (v72: ``spec/openapi.yaml``, or ``$PROMO_SPEC``)."""
+    return load_spec() if api_version == "72" else load_spec(api_version=api_version)
 
 
 @dataclass

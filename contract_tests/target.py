@@ -61,6 +61,7 @@ class Target:
     request_budget: int | None = None
     timeout_seconds: float = 10.0
     xml_content_type: str = "application/xml"  # the docs name no XML request content type
+    api_version: str = "72"  # the API version the server speaks; absent from a target file means 72
 
     @property
     def label(self) -> str:
@@ -177,6 +178,7 @@ def parse_target(data: Any, *, where: str, environ: dict[str, str] | None = None
             f"'xml_content_type' must be an XML media type such as application/xml or text/xml, not {xml_type!r}",
         )
     rate, timeout = data.get("rate_limit_per_second"), data.get("timeout_seconds", 10.0)
+    api_version = _api_version(data.get("api_version", "72"), where)
     return Target(
         base_url=base_url,
         token_env=token_env,
@@ -193,7 +195,21 @@ def parse_target(data: Any, *, where: str, environ: dict[str, str] | None = None
         request_budget=data.get("request_budget"),
         timeout_seconds=float(timeout),
         xml_content_type=xml_type,
+        api_version=api_version,
     )
+
+
+def _api_version(value: Any, where: str) -> str:
+    from promo_spec.versions import known_versions
+
+    known = known_versions()
+    if not isinstance(value, str) or value not in known:
+        raise _fail(
+            where,
+            f"'api_version' must be one of the versions the project describes ({', '.join(repr(k) for k in known)}), "
+            f"as a string, not {value!r}",
+        )
+    return value
 
 
 def load_target(path: Path | str, *, environ: dict[str, str] | None = None, require_token: bool = True) -> Target:
