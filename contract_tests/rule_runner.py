@@ -131,6 +131,11 @@ def _behaves_as(
         for key, ch in diff(before, snapshot(suite.client, suite.target.programs)).items()
         if not suite.foreign(key[1])  # other workers' codes change too
     }
+    # the twin's own codes (arranged, then changed): not the batch frame's to report
+    for (program, code), (_, entry) in reference_changes.items():
+        suite.frame.saw(program, {code: entry})
+    named = [c for c in [reference.code, *reference.new_codes, *reference.duplicates, *reference.neighbours] if c]
+    suite.frame.note(case.id, reference.program, {c: get_code(suite.client, reference.program, c) for c in named})
     if answer.error != 0:
         problems.append(f"served, but the same request with the token in the body got error {answer.error}")
     elif _shape(changes) != _shape(reference_changes):
