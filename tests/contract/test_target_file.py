@@ -79,7 +79,11 @@ def test_exhausted_is_optional() -> None:
             "loyalty_programs.universal' must be an integer",
         ),
         (_with(loyalty_programs={"personal": 11, "universal": 11}), ENV, "different programs"),
-        (_with(surprise=1), ENV, "'surprise' is not a key of the target file; allowed: allow_remote, api_version, base_url"),
+        (
+            _with(surprise=1),
+            ENV,
+            "'surprise' is not a key of the target file; allowed: allow_remote, api_version, base_url",
+        ),
         (_with(request_budget=0), ENV, "request_budget"),
         (_with(rate_limit_per_second=-1), ENV, "rate_limit_per_second"),
         (_with(xml_content_type="application/json"), ENV, "'xml_content_type' must be an XML media type"),
@@ -143,8 +147,8 @@ def test_a_typo_gets_the_closest_key() -> None:
     first = str(caught.value).splitlines()[0]
     assert first == (
         "target file t.yaml: 'base_ur' is not a key of the target file (did you mean 'base_url'?); allowed: "
-        "allow_remote, api_version, base_url, db_id, loyalty_programs, name, profiles, rate_limit_per_second, request_budget, "
-        "timeout_seconds, token_env, xml_content_type"
+        "allow_remote, api_version, base_url, db_id, loyalty_programs, name, profiles, rate_limit_per_second, "
+        "request_budget, timeout_seconds, token_env, xml_content_type"
     )
     assert "also: missing key(s) base_url" in str(caught.value)
 
