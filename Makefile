@@ -5,8 +5,9 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 TARGET ?=
 PROFILE ?= default
+WORKERS ?=
 
-.PHONY: setup contract power seeds test lint typecheck unit gen check-generated typecheck-generated doc-examples bench bench-mock bench-generator clean
+.PHONY: setup contract power seeds test lint typecheck unit gen check-generated typecheck-generated doc-examples bench bench-mock bench-generator bench-contract compare-diff-tools gate clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,9 +17,10 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-## The main job: the contract suite, against the embedded mock unless TARGET=FILE names a target file.
+## The main job: the contract suite, against the embedded mock unless TARGET=FILE names a target file;
+## WORKERS=N runs it on N pytest-xdist workers.
 contract: $(STAMP)
-	$(PY) -m pytest contract_tests $(if $(TARGET),--target $(TARGET)) --profile $(PROFILE) -o testpaths=contract_tests --junitxml=reports/contract-junit.xml
+	$(PY) -m pytest contract_tests $(if $(TARGET),--target $(TARGET)) --profile $(PROFILE) $(if $(WORKERS),-n $(WORKERS)) -o testpaths=contract_tests --junitxml=reports/contract-junit.xml
 
 ## The suite's power: run it against every faulty variant of the mock; prints fault -> detecting test.
 power: $(STAMP)
@@ -44,6 +46,11 @@ test: $(STAMP) lint typecheck check-generated typecheck-generated unit contract 
 gen: $(STAMP)
 	$(VENV)/bin/promo-gen generate
 
+## CI gate: breaking spec changes since BASE (a git revision) must be acknowledged in their change file.
+BASE ?= origin/main
+gate: $(STAMP)
+	$(VENV)/bin/promo-gen gate --base $(BASE)
+
 check-generated: $(STAMP)
 	$(VENV)/bin/promo-gen check
 
@@ -61,16 +68,28 @@ typecheck-generated: $(STAMP) node_modules/.package-lock.json
 node_modules/.package-lock.json: package-lock.json
 	npm ci --no-audit --no-fund
 
-bench: $(STAMP) bench-mock bench-generator
+bench: $(STAMP) bench-mock bench-generator bench-contract
 
 ## Mock server: req/s side by side with Prism (wrk), attach latency at 1k vs 1M codes.
 bench-mock: $(STAMP)
 	$(PY) bench/mock/throughput.py
 	$(PY) bench/mock/attach_scale.py
 
+## Contract suite: wall time at 20,000 codes per program and at 20 ms RTT (delay proxy), without and with -n 4.
+bench-contract: $(STAMP)
+	$(PY) bench/contract/run.py
+
 ## Generator: generation time vs openapi-python-client 0.29; generated-client call overhead vs bare requests.
 bench-generator: $(STAMP)
 	$(PY) bench/generator/run.py
+
+## promo-gen diff vs Optic's CLI on the diff corpus (Optic installed in a scratch directory, not in package.json).
+OPTIC_DIR ?= $(or $(TMPDIR),/tmp)/promo-optic-1.0.9
+compare-diff-tools: $(STAMP)
+	test -x $(OPTIC_DIR)/node_modules/.bin/optic || (mkdir -p $(OPTIC_DIR) && cd $(OPTIC_DIR) \
+	  && echo '{"overrides": {"ajv": "8.20.0"}}' > package.json \
+	  && npm install --no-audit --no-fund @useoptic/optic@1.0.9)
+	$(PY) bench/diff/compare_tools.py --optic $(OPTIC_DIR)/node_modules/.bin/optic
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache reports

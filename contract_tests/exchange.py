@@ -266,6 +266,7 @@ class Client:
         self.mask = mask or Masker([token])
         self.wire = WireLog()
         self.count = 0
+        self.received = 0  # bytes of response bodies
         self.unlimited = False  # set during cleanup: the budget guards the tests, not the cleanup
         self.trace: Path | None = None  # --trace-requests: every request appended here, token masked
         self._lock = threading.Lock()
@@ -321,6 +322,8 @@ class Client:
             response = self._session().request(method, url, data=content, headers=sent_headers, timeout=self.timeout)
         except requests.RequestException as exc:
             raise TransportError(self.mask(f"{method} {url} failed: {type(exc).__name__}: {exc}")) from None
+        with self._lock:
+            self.received += len(response.content)
         return Exchange(
             operation=operation,
             url=url,
@@ -341,18 +344,23 @@ class Client:
         *,
         body_format: str = "json",
         token: str | None = "valid",
+        bearer: str | None = None,
     ) -> Exchange:
         """Send ``body`` with the token (``valid``: the target's; None: none; else that string) and decode the envelope.
 
-        The response format follows ``body['format']`` (default json).
+        ``bearer`` puts a token (same values) in ``Authorization: Bearer`` too (API v74 on); the response format
+        follows ``body['format']`` (default json).
         """
         payload = dict(body)
         if token == "valid":
             payload["token"] = self.token
         elif token is not None:
             payload["token"] = token
+        headers = {}
+        if bearer is not None:
+            headers["Authorization"] = f"Bearer {self.token if bearer == 'valid' else bearer}"
         content, content_type = encode(payload, body_format, self.xml_type)
-        exchange = self.send_raw(operation, content, content_type)
+        exchange = self.send_raw(operation, content, content_type, headers=headers)
         self.decode(exchange, str(payload.get("format", "json")))
         return exchange
 

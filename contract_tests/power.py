@@ -88,6 +88,7 @@ class Result:
     detected_by: str
     seconds: float
     named: str = ""  # the expected oracle or rule the failure named ('' when none)
+    api_version: str = "72"  # the version the mock served and the target file named
 
     @property
     def ok(self) -> bool:
@@ -135,10 +136,10 @@ def named_oracle(fault: str, text: str) -> str:
 
 
 @contextmanager
-def serving_mock(faults: tuple[str, ...], *, token: str = TOKEN) -> Iterator[str]:
-    """Run ``promo-mock --port 0`` (with ``--fault`` for each fault) and yield its base URL."""
+def serving_mock(faults: tuple[str, ...], *, token: str = TOKEN, api_version: str = "72") -> Iterator[str]:
+    """Run ``promo-mock --port 0 --api-version V`` (with ``--fault`` for each fault) and yield its base URL."""
     env = dict(os.environ, ALTCRAFT_TOKEN=token)
-    command = [sys.executable, "-m", "mock_server.cli", "--port", "0"]
+    command = [sys.executable, "-m", "mock_server.cli", "--port", "0", "--api-version", api_version]
     for fault in faults:
         command += ["--fault", fault]
     mock = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
@@ -156,10 +157,12 @@ def serving_mock(faults: tuple[str, ...], *, token: str = TOKEN) -> Iterator[str
             mock.kill()
 
 
-def write_target(base_url: str, path: Path) -> Path:
-    """Write the default seed's target file with ``base_url`` to ``path``."""
-    text = MOCK_TARGET.read_text(encoding="utf-8")
-    path.write_text(re.sub(r"(?m)^base_url:.*$", f"base_url: {base_url}", text), encoding="utf-8")
+def write_target(base_url: str, path: Path, *, api_version: str | None = None) -> Path:
+    """Write the default seed's target file with ``base_url`` (and ``api_version`` when given) to ``path``."""
+    text = re.sub(r"(?m)^base_url:.*$", f"base_url: {base_url}", MOCK_TARGET.read_text(encoding="utf-8"))
+    if api_version is not None:
+        text += f'api_version: "{api_version}"\n'
+    path.write_text(text, encoding="utf-8")
     return path
 
 
@@ -184,28 +187,40 @@ def suite_command(target: Path, workdir: Path, *extra: str) -> list[str]:
     ]
 
 
-def run_variant(fault: str, *, timeout: float = 300) -> Result:
-    """Run the suite (``-x``) against promo-mock with ``fault`` ('' for none) and return how it ended."""
+def run_variant(fault: str, *, api_version: str | None = None, timeout: float = 300) -> Result:
+    """Run the suite (``-x``) against promo-mock with ``fault`` ('' for none) and return how it ended.
+
+    The mock and the target file speak ``api_version``: by default the fault's own version, else 72.
+    """
+    from mock_server.faults import REGISTRY
+
+    version = api_version or (REGISTRY[fault].api_version if fault else None) or "72"
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="power-") as tmp, serving_mock((fault,) if fault else ()) as url:
+    with (
+        tempfile.TemporaryDirectory(prefix="power-") as tmp,
+        serving_mock((fault,) if fault else (), api_version=version) as url,
+    ):
         work = Path(tmp)
-        target = write_target(url, work / "target.yaml")
+        target = write_target(url, work / "target.yaml", api_version=version)
         env = dict(os.environ, ALTCRAFT_TOKEN=TOKEN)
         run = subprocess.run(
             suite_command(target, work, "-x"), cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
         )
         first, text = _failures(work / "junit.xml")
         named = named_oracle(fault, text + run.stdout) if fault else ""
-        return Result(fault, run.returncode, first, time.monotonic() - started, named)
+        return Result(fault, run.returncode, first, time.monotonic() - started, named, version)
 
 
 def run_all(*, workers: int = 2, faults: list[str] | None = None) -> list[Result]:
-    """The faithful mock first in the queue, then every fault of ``mock_server.faults.FAULTS``."""
+    """The faithful mock of every API version first in the queue, then every fault of ``mock_server.faults.FAULTS``."""
     from mock_server.faults import FAULTS
+    from promo_spec.versions import known_versions
 
-    names = ["", *(faults if faults is not None else sorted(FAULTS))]
+    variants = [("", v) for v in known_versions()] + [
+        (name, None) for name in (faults if faults is not None else sorted(FAULTS))
+    ]
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(run_variant, names))
+        return list(pool.map(lambda variant: run_variant(variant[0], api_version=variant[1]), variants))
 
 
 def table(results: list[Result]) -> str:
@@ -218,8 +233,8 @@ def table(results: list[Result]) -> str:
         verdict = ("passes" if r.ok else "FAILS") if not r.fault else ("detected" if r.ok else "NOT DETECTED")
         named = r.named or ("-" if not r.fault else f"none of {', '.join(expected_names(r.fault))}")
         lines.append(
-            f"| {r.fault or '(faithful mock)'} | {r.exit_code} | {verdict} | {named} | {r.detected_by or '-'} "
-            f"| {r.seconds:.1f} |"
+            f"| {r.fault or '(faithful mock)'} v{r.api_version} | {r.exit_code} | {verdict} | {named} "
+            f"| {r.detected_by or '-'} | {r.seconds:.1f} |"
         )
     faults = [r for r in results if r.fault]
     lines.append("")

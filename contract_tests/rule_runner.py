@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from hypothesis import strategies as st
 
+from contract_tests.batches import entry_of
 from contract_tests.exchange import Exchange, status_problem
 from contract_tests.observed import Observed, observed, subject_of
 from contract_tests.oracles import judge
 from contract_tests.report import Observation
 from contract_tests.rule_oracles import Checked, effect_problems, report_problems
-from contract_tests.rule_setup import RuleCase, Scenario, arrange
+from contract_tests.rule_setup import RuleCase, Scenario, arrange, may_draw
 from contract_tests.suite import Suite
 from contract_tests.validity import response_problems
 from contract_tests.world import (
@@ -28,20 +30,34 @@ from contract_tests.world import (
 
 def run_rule_case(suite: Suite, case: RuleCase, data: st.DataObject) -> None:
     """Check one example of ``case``; ContractViolation names the rule or oracle and shows the evidence."""
+    suite.frame.begin()  # the whole-program frame check runs once per batch of cases (contract_tests/batches.py)
     scenario = arrange(suite, case, data)
     client, rule = suite.client, case.rule
-    watched = [c for c in [scenario.code, *scenario.new_codes, *scenario.duplicates] if c]
-    before = snapshot(client, suite.target.programs)
+    watched = [c for c in [scenario.code, *scenario.new_codes, *scenario.duplicates, *scenario.neighbours] if c]
+    # export_all only where only it can tell: which code a pool draw took, and what export_all itself lists
+    exported = [scenario.program] if may_draw(case) or rule.operation == "export_all" else []
     gets_before = {c: get_code(client, scenario.program, c) for c in watched}
-    exchange = client.call(rule.operation, scenario.body, body_format=case.body_format, token=scenario.token)
-    after = snapshot(client, suite.target.programs)
-    gets_after = {c: get_code(client, scenario.program, c) for c in watched}
-    changes = diff(before, after)
+    before = _view(scenario.program, gets_before, listed_before := snapshot(client, exported))
+    exchange = client.call(
+        rule.operation, scenario.body, body_format=case.body_format, token=scenario.token, bearer=scenario.bearer
+    )
+    after = _view(
+        scenario.program,
+        gets_after := {c: get_code(client, scenario.program, c) for c in watched},
+        listed_after := snapshot(client, exported),
+    )
+    suite.frame.note(case.id, scenario.program, gets_after)
+    suite.holders.update({(scenario.program, c): str(i.get("profile_id") or "") for c, i in gets_after.items() if i})
+    # other workers' codes change too; not during a pool draw, which holds the run's lock alone and may take one
+    changes = {key: ch for key, ch in diff(before, after).items() if may_draw(case) or not suite.foreign(key[1])}
     for code in watched:
         if holder_view(gets_before[code]) != holder_view(gets_after[code]):
             changes.setdefault(
                 (scenario.program, code), (before[scenario.program].get(code), after[scenario.program].get(code))
             )
+    if may_draw(case):  # the codes the draw took: judged below, not again by the batch's frame check
+        suite.frame.saw(scenario.program, {code: after[program].get(code) for program, code in changes})
+        suite.taken.add(k for k in changes if not k[1].startswith(suite.names.prefix))  # cleanup detaches them
     summary = describe_changes(changes)
     suite.report.observe(
         Observation(
@@ -55,9 +71,14 @@ def run_rule_case(suite: Suite, case: RuleCase, data: st.DataObject) -> None:
             verdict="asserted" if rule.asserted else "recorded",
         )
     )
-    look_before = observed(before, {(scenario.program, c): gets_before[c] for c in watched})
-    look_after = observed(after, {(scenario.program, c): gets_after[c] for c in watched})
-    found = _problems(suite, case, scenario, exchange, before, after, changes, gets_after)
+    # the oracles' looks: export_all only where it was read (a partial view is not a listing), other workers'
+    # codes left out unless this case holds the run alone (a pool draw)
+    look_before = observed(_mine(suite, case, listed_before), {(scenario.program, c): gets_before[c] for c in watched})
+    look_after = observed(_mine(suite, case, listed_after), {(scenario.program, c): gets_after[c] for c in watched})
+    if rule.expect.behaves_as:
+        found = _behaves_as(suite, case, data, exchange, changes)
+    else:
+        found = _problems(suite, case, scenario, exchange, before, after, changes, gets_after)
     problems = [f"[rule {rule.id}] {p}" for p in found]
     if exchange.envelope is not None:
         subject = subject_of(suite.target, rule.operation, scenario.body)
@@ -81,6 +102,77 @@ def _state(look: Observed, program: int, codes: list[str]) -> str:
     return "; ".join(
         f"{c!r}: export_all {look.listed(program, c)}, get {holder_view(look.get(program, c))}" for c in codes
     )
+
+
+def _mine(suite: Suite, case: RuleCase, listed: Snapshot) -> Snapshot:
+    """``listed`` without other workers' codes, unless the case holds the run's lock alone (a pool draw)."""
+    if may_draw(case):
+        return listed
+    return {p: {c: e for c, e in codes.items() if not suite.foreign(c)} for p, codes in listed.items()}
+
+
+def _view(program: int, gets: dict[str, dict[str, Any] | None], exported: Snapshot) -> Snapshot:
+    """The program as this case saw it: the codes it named as get reports them, over export_all when taken."""
+    view = dict(exported.get(program, {}))
+    for code, info in gets.items():
+        entry = entry_of(info)
+        if entry is None:
+            view.pop(code, None)
+        else:
+            view[code] = entry
+    return {program: view}
+
+
+def _shape(changes: dict[tuple[int, str], Change]) -> list[tuple[int, bool, bool, bool, bool]]:
+    """What changed, without the codes' names: per code, attached/activated before and after."""
+    return sorted(
+        (program, bool(b and b.attached), bool(b and b.activated), bool(a and a.attached), bool(a and a.activated))
+        for (program, _), (b, a) in changes.items()
+    )
+
+
+def _behaves_as(
+    suite: Suite, case: RuleCase, data: st.DataObject, exchange: Exchange, changes: dict[tuple[int, str], Change]
+) -> list[str]:
+    """A token-placement rule: compare with the same request, arranged afresh, carrying the token in the body only."""
+    rule = case.rule
+    if exchange.envelope is None:
+        return [f"the answer is not the API envelope ({exchange.decode_error})"]
+    problems = [
+        f"response breaks the {rule.operation} response schema at {where}"
+        for where in response_problems(suite.spec.response_validators[rule.operation], exchange.envelope)
+    ][:3]
+    wrong_status = status_problem(exchange.status, exchange.error)
+    if wrong_status:
+        problems.append(wrong_status)
+    if exchange.error != 0:
+        if changes:
+            problems.append("a refused request changed the server's state")
+        if rule.expect.behaves_as == "body_token":
+            problems.append(f"expected to be served as with the body token, got error {exchange.error}")
+        return problems
+    twin = dataclasses.replace(case, rule=dataclasses.replace(rule, given={"token": "valid"}))
+    reference = arrange(suite, twin, data, placement="body")
+    before = snapshot(suite.client, suite.target.programs)
+    answer = suite.client.call(rule.operation, reference.body, body_format=case.body_format, token="valid")
+    reference_changes = {
+        key: ch
+        for key, ch in diff(before, snapshot(suite.client, suite.target.programs)).items()
+        if not suite.foreign(key[1])  # other workers' codes change too
+    }
+    # the twin's own codes (arranged, then changed): not the batch frame's to report
+    for (program, code), (_, entry) in reference_changes.items():
+        suite.frame.saw(program, {code: entry})
+    named = [c for c in [reference.code, *reference.new_codes, *reference.duplicates, *reference.neighbours] if c]
+    suite.frame.note(case.id, reference.program, {c: get_code(suite.client, reference.program, c) for c in named})
+    if answer.error != 0:
+        problems.append(f"served, but the same request with the token in the body got error {answer.error}")
+    elif _shape(changes) != _shape(reference_changes):
+        problems.append(
+            "served, but changed state unlike the same request with the token in the body: "
+            f"{describe_changes(changes)} vs {describe_changes(reference_changes)}"
+        )
+    return problems
 
 
 def _problems(

@@ -59,10 +59,9 @@ def rule_cases(rules: tuple[Rule, ...]) -> list[RuleCase]:
 
 
 def _holders(*who: str) -> Callable[[Suite, int, str, Profile, Profile], None]:
-    """A code setup: import the code, then attach it to the profiles named (``matched``/``other``) in order."""
+    """A code setup: attach the (free, already imported) code to the profiles named (``matched``/``other``)."""
 
     def setup(suite: Suite, program: int, code: str, matched: Profile, other: Profile) -> None:
-        actions.import_codes(suite.client, program, [code])
         for name in who:
             actions.attach(suite.client, suite.target, program, code, matched if name == "matched" else other)
 
@@ -99,6 +98,7 @@ OPTIONS: dict[str, dict[str, Any]] = {
 # to the vocabulary, so a new term fails there until the setup knows it.
 GIVENS: dict[str, frozenset[str]] = {
     "token": frozenset({"valid", "missing", "wrong"}),  # arrange: scenario.token
+    "header_token": frozenset({"absent", "valid", "wrong"}),  # arrange: scenario.bearer (v74)
     "request": frozenset({"valid", "invalid", "matching_fields_missing"}),  # arrange and _break
     "code": frozenset(CODE_STATES),
     "program": frozenset({"any", "personal", "universal"}),  # _kind
@@ -108,6 +108,26 @@ GIVENS: dict[str, frozenset[str]] = {
     "options": frozenset(OPTIONS),
     "codes": frozenset({"new", "duplicate"}),  # arrange: import's codes
 }
+
+
+def smoke_cases(cases: list[RuleCase]) -> list[RuleCase]:
+    """One case per rule and operation, chosen so that together they cover every matching mode of each
+    operation and every request × response format pair of each operation (``--profile smoke``)."""
+    groups: dict[tuple[str, str], list[RuleCase]] = {}
+    for case in cases:
+        groups.setdefault((case.rule.id, case.rule.operation), []).append(case)
+    covered: set[tuple[str, ...]] = set()
+
+    def features(case: RuleCase) -> set[tuple[str, ...]]:
+        op = case.rule.operation
+        return {("mode", op, case.mode or ""), ("formats", op, case.body_format, case.response_format)}
+
+    chosen = []
+    for group in groups.values():
+        best = max(group, key=lambda c: len(features(c) - covered))  # first of the most useful, in case order
+        chosen.append(best)
+        covered |= features(best)
+    return chosen
 
 
 @dataclass
@@ -122,10 +142,12 @@ class Scenario:
     code_state: str
     body: dict[str, Any]
     token: str | None = "valid"
+    bearer: str | None = None  # the Authorization: Bearer token (same values as ``token``); None: no header
     new_codes: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
     expire_date: str | None = None
     violation: str = ""
+    neighbours: list[str] = field(default_factory=list)  # setup codes the request must leave alone (read with get)
 
 
 def needs(case: RuleCase, suite: Suite) -> str:
@@ -133,6 +155,16 @@ def needs(case: RuleCase, suite: Suite) -> str:
     if case.rule.given_value("pool") == "empty" and suite.target.exhausted is None:
         return "the target file names no loyalty_programs.exhausted program (a program without free codes)"
     return ""
+
+
+def may_draw(case: RuleCase) -> bool:
+    """Whether the case sends attach without a code to a program with free codes: a pool draw, which may take
+    any free code of the program (the exhausted program has none: nothing to take, nothing to hold the lock for)."""
+    return (
+        case.rule.operation == "attach"
+        and _default_code_state(case.rule) == "omitted"
+        and case.rule.given_value("pool") != "empty"
+    )
 
 
 def _default_code_state(rule: Rule) -> str:
@@ -143,6 +175,18 @@ def _default_code_state(rule: Rule) -> str:
     if rule.operation == "import":
         return "new"
     return "attached_to_profile"
+
+
+def free_code(suite: Suite, program: int, fresh: str) -> str:
+    """A free code in ``program``: one an earlier run left (no new code on the server), else ``fresh``, imported.
+
+    ``fresh`` is drawn either way, so a seed draws the same examples whether or not leftovers exist.
+    """
+    reused = suite.leftovers.take(program)
+    if reused is not None:
+        return reused
+    actions.import_codes(suite.client, program, [fresh])
+    return fresh
 
 
 def _choice(data: st.DataObject, options: list[Any], salt: int, label: str) -> Any:
@@ -184,8 +228,12 @@ def _wrong_token(suite: Suite, data: st.DataObject, salt: int) -> str:
     return str(_choice(data, options, salt // 19, "wrong token"))
 
 
-def arrange(suite: Suite, case: RuleCase, data: st.DataObject) -> Scenario:
-    """Set up the rule's ``given`` state with requests and build the request under test."""
+def arrange(suite: Suite, case: RuleCase, data: st.DataObject, *, placement: str | None = None) -> Scenario:
+    """Set up the rule's ``given`` state with requests and build the request under test.
+
+    ``placement`` (``body``, ``header``, ``both``) fixes where a valid token travels; by default a version with the
+    bearer header draws it for every rule that is not about the header, so each operation is tried both ways.
+    """
     rule, target, client = case.rule, suite.target, suite.client
     salt = zlib.crc32(f"{suite.report.seed}:{case.id}".encode())  # varies per run, fixed by --hypothesis-seed
     code_state = _default_code_state(rule)
@@ -198,16 +246,19 @@ def arrange(suite: Suite, case: RuleCase, data: st.DataObject) -> Scenario:
     flavour = _choice(data, list(CODE_FLAVOURS), salt // 17, "code flavour")
     fresh = promo_codes(prefix=suite.names.next_prefix, flavour=flavour)
     code = None if code_state in ("omitted", "new", "duplicate") else data.draw(fresh, label="code")
+    if code is not None and code_state != "unknown":
+        code = free_code(suite, program, code)
     scenario = Scenario(kind, program, matched, other, code, code_state, {"loyalty_id": program})
 
     if code is not None:
         CODE_STATES[code_state](suite, program, code, matched, other)
     if rule.given_value("pool") == "has_free":
-        actions.import_codes(client, program, [data.draw(fresh, label="pool code")])
+        scenario.neighbours.append(free_code(suite, program, data.draw(fresh, label="pool code")))
     if rule.operation in ("activate", "update") and kind != "exhausted":
-        decoy = data.draw(fresh, label="decoy code")  # an attached neighbour: a server must leave it alone
-        actions.import_codes(client, program, [decoy])
+        # an attached neighbour: a server must leave it alone
+        decoy = free_code(suite, program, data.draw(fresh, label="decoy code"))
         actions.attach(client, target, program, decoy, other)
+        scenario.neighbours.append(decoy)
 
     body = scenario.body
     op = rule.operation
@@ -215,8 +266,7 @@ def arrange(suite: Suite, case: RuleCase, data: st.DataObject) -> Scenario:
         # two or more: XML carries an array as repeated elements, and one element proves nothing
         scenario.new_codes = data.draw(st.lists(fresh, min_size=2, max_size=3), label="new codes")
         if rule.given_value("codes") == "duplicate":
-            dup = data.draw(fresh, label="duplicate")
-            actions.import_codes(client, program, [dup])
+            dup = free_code(suite, program, data.draw(fresh, label="duplicate"))
             if _choice(data, [False, True], salt // 5, "duplicate attached"):
                 actions.attach(client, target, program, dup, matched)
             scenario.duplicates = [dup]
@@ -254,6 +304,17 @@ def arrange(suite: Suite, case: RuleCase, data: st.DataObject) -> Scenario:
 
     token = rule.given_value("token")
     scenario.token = "valid" if token == "valid" else None if token == "missing" else _wrong_token(suite, data, salt)
+    header = rule.given_value("header_token")
+    if header == "valid":
+        scenario.bearer = "valid"
+    elif header == "wrong":
+        scenario.bearer = _wrong_token(suite, data, salt // 29)
+    elif token == "valid" and suite.spec.bearer_auth:
+        placement = placement or _choice(data, ["body", "header", "both"], salt // 23, "token placement")
+        if placement != "body":
+            scenario.bearer = "valid"
+        if placement == "header":
+            scenario.token = None
     if rule.given_value("request") == "invalid":
         _break(suite, case, scenario, data, salt)
     return scenario

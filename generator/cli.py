@@ -8,6 +8,15 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from generator import check
+from generator.cli_versions import (
+    add_diff,
+    add_gate,
+    add_resolve,
+    report_spec_error,
+    run_diff,
+    run_gate,
+    run_resolve,
+)
 from generator.pipeline import generate_files
 from generator.write import replace_output
 from promo_spec import SpecError
@@ -28,19 +37,25 @@ def _parser() -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=text, description=text)
         sub.add_argument("--spec", type=Path, default=None, help="the OpenAPI file (default: the project spec)")
         sub.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output directory (default: generated_clients/)")
+    add_resolve(commands)
+    add_diff(commands)
+    add_gate(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; 0 on success, 1 on a bad spec or drift, 2 on bad arguments."""
     args = _parser().parse_args(argv)
+    if args.command == "resolve":
+        return run_resolve(args)
+    if args.command == "diff":
+        return run_diff(args)
+    if args.command == "gate":
+        return run_gate(args)
     try:
         files = generate_files(args.spec)
     except SpecError as exc:
-        where = exc.pointer or "/"
-        print(f"promo-gen: error: {exc.path}#{where}: {exc.message}", file=sys.stderr)
-        print("promo-gen: nothing was written; fix the spec at that JSON pointer and run again.", file=sys.stderr)
-        return 1
+        return report_spec_error(exc)
     if args.command == "generate":
         try:
             replace_output(files, args.out)

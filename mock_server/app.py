@@ -17,9 +17,9 @@ from typing import Any
 from jsonschema.exceptions import ValidationError, best_match
 
 from mock_server import errors, wire
-from mock_server.auth import TokenAuth
+from mock_server.auth import TokenAuth, bearer_token
 from mock_server.errors import ApiError
-from mock_server.faults import apply_faults, check_faults
+from mock_server.faults import REGISTRY, UnknownFaultError, apply_faults, check_faults
 from mock_server.handlers import HANDLERS, Envelope
 from mock_server.matching import Directory
 from mock_server.parts import Parts
@@ -40,6 +40,13 @@ _NOT_XML_CHAR = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0
 def default_spec() -> Spec:
     """The project's spec, loaded once per process."""
     return load_spec()
+
+
+@lru_cache(maxsize=4)
+def spec_of_version(api_version: str) -> Spec:
+    """The description of one API version, loaded once per process."""
+    return load_spec(api_version=api_version)
+
 
 
 def _where(error: ValidationError) -> str:
@@ -77,6 +84,13 @@ class MockApp:
         self.faults = check_faults(faults)
         self.max_body = max_body
         self.spec = spec or default_spec()
+        for name in sorted(self.faults):
+            wanted = REGISTRY[name].api_version
+            if wanted is not None and wanted != self.spec.version:
+                raise UnknownFaultError(
+                    f"fault {name!r} breaks the mock of API version {wanted}; this mock serves {self.spec.version}"
+                )
+        self.reads_bearer = self.spec.bearer_auth  # v72 declares no bearer scheme: the header is ignored
         self.routes = {op.path: op.id for op in self.spec.operations.values()}
         self.schemas = {op.id: op.request_schema for op in self.spec.operations.values()}
         validators = self.spec.request_validators
@@ -122,7 +136,7 @@ class MockApp:
             body = self._read(environ)
         except ApiError as exc:
             return self.refusal(exc)
-        return self.answer(routed, environ.get("CONTENT_TYPE", ""), body)
+        return self.answer(routed, environ.get("CONTENT_TYPE", ""), body, environ.get("HTTP_AUTHORIZATION"))
 
     def _read(self, environ: dict[str, Any]) -> bytes:
         stream = environ["wsgi.input"]
@@ -174,8 +188,11 @@ class MockApp:
         """The envelope answer of a refusal decided before the body was decoded (always JSON)."""
         return self._envelope({"data": None, "error": exc.code, "error_text": exc.text}, "json")
 
-    def answer(self, op_id: str, content_type: str, body: bytes) -> Answer:
-        """Decode, authenticate, validate and run operation ``op_id`` on ``body``; always an envelope, never 5xx."""
+    def answer(self, op_id: str, content_type: str, body: bytes, authorization: str | None = None) -> Answer:
+        """Decode, authenticate, validate and run operation ``op_id`` on ``body``; always an envelope, never 5xx.
+
+        ``authorization`` (the header's value) counts only where the version reads a bearer token; v72 ignores it.
+        """
         fmt = "json"
         parts = self.parts
         try:
@@ -183,7 +200,7 @@ class MockApp:
             request = parts.decode(body, kind, self.schemas[op_id])
             if request.get("format") == "xml":
                 fmt = "xml"
-            parts.authenticate(request)
+            parts.authenticate(op_id, request, bearer_token(authorization) if self.reads_bearer else None)
             self._validate(op_id, request)
             envelope = parts.handlers[op_id](self.context, request)
         except ApiError as exc:
@@ -217,6 +234,17 @@ class MockApp:
                 raise ApiError(errors.INCORRECT_REQUEST, "a code contains a character XML 1.0 cannot carry")
 
 
-def create_app(seed: Seed, *, token: str, faults: frozenset[str] = frozenset(), max_body: int = MAX_BODY) -> MockApp:
-    """Return the application serving ``seed`` and accepting ``token``; ``faults`` breaks it on purpose."""
-    return MockApp(seed, token=token, faults=faults, max_body=max_body)
+def create_app(
+    seed: Seed,
+    *,
+    token: str,
+    faults: frozenset[str] = frozenset(),
+    max_body: int = MAX_BODY,
+    api_version: str | None = None,
+) -> MockApp:
+    """Return the application serving ``seed`` and accepting ``token``; ``faults`` breaks it on purpose.
+
+    ``api_version`` picks the description served (default: ``spec/openapi.yaml``, v72).
+    """
+    spec = spec_of_version(api_version) if api_version is not None else None
+    return MockApp(seed, token=token, faults=faults, max_body=max_body, spec=spec)

@@ -12,6 +12,7 @@ from mock_server.app import create_app
 from mock_server.faults import FAULTS, UnknownFaultError, check_faults
 from mock_server.seed import SeedError, load_seed
 from mock_server.serve import HEAD_TIMEOUT, ServerError, serve_forever
+from promo_spec.versions import known_versions
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -27,6 +28,13 @@ def _parser() -> argparse.ArgumentParser:
         "--fault", action="append", default=[], metavar="NAME", help="break one behaviour on purpose (repeatable)"
     )
     parser.add_argument("--list-faults", action="store_true", help="print the fault names and exit")
+    versions = known_versions()
+    parser.add_argument(
+        "--api-version",
+        choices=versions,
+        default=versions[-1],
+        help=f"the API version to serve (default: the newest, {versions[-1]}); v72 ignores the Authorization header",
+    )
     parser.add_argument(
         "--stop-on-stdin-eof",
         action="store_true",
@@ -62,9 +70,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"promo-mock: {exc}", file=sys.stderr)
         return 2
     token = os.environ.get(TOKEN_ENV) or DEFAULT_TOKEN
-    app = create_app(seed, token=token, faults=faults)
+    try:
+        app = create_app(seed, token=token, faults=faults, api_version=args.api_version)
+    except UnknownFaultError as exc:
+        print(f"promo-mock: {exc}", file=sys.stderr)
+        return 2
     source = "default seed" if args.seed is None else args.seed
-    extra = f", faults: {', '.join(sorted(faults))}" if faults else ""
+    extra = f", API v{args.api_version}" + (f", faults: {', '.join(sorted(faults))}" if faults else "")
     try:
         serve_forever(
             app,

@@ -42,18 +42,21 @@ class Fault:
     part: str  # "handler:<operation>", "matching", "wire:decode", "wire:encode", "auth", "validation", "store"
     caught_by: tuple[str, ...]  # x-rules ids of spec/openapi.yaml, or test functions of contract_tests
     override: Override
+    api_version: str | None = None  # the API version whose mock it breaks (None: any)
 
 
 REGISTRY: dict[str, Fault] = {}
 
 
-def fault(name: str, breaks: str, *, part: str, caught_by: tuple[str, ...]) -> Callable[[Override], Override]:
-    """Register the decorated override as the fault ``name``."""
+def fault(
+    name: str, breaks: str, *, part: str, caught_by: tuple[str, ...], api_version: str | None = None
+) -> Callable[[Override], Override]:
+    """Register the decorated override as the fault ``name`` (of the mock of ``api_version``, or of any)."""
 
     def register(override: Override) -> Override:
         if name in REGISTRY:
             raise ValueError(f"fault {name!r} is registered twice")
-        REGISTRY[name] = Fault(name, breaks, part, caught_by, override)
+        REGISTRY[name] = Fault(name, breaks, part, caught_by, override, api_version)
         return override
 
     return register
@@ -531,11 +534,11 @@ def _format_ignored(parts: Parts) -> None:
 def _auth_missing_accepted(parts: Parts) -> None:
     faithful = parts.authenticate
 
-    def authenticate(request: Request) -> None:
-        if request.get("token") in (None, ""):
+    def authenticate(op_id: str, request: Request, bearer: str | None) -> None:
+        if request.get("token") in (None, "") and bearer is None:
             request["token"] = "absent"  # noqa: S105 - a stand-in so that schema validation lets it through
             return
-        faithful(request)
+        faithful(op_id, request, bearer)
 
     parts.authenticate = authenticate
 
@@ -549,10 +552,10 @@ def _auth_missing_accepted(parts: Parts) -> None:
 def _auth_any_token(parts: Parts) -> None:
     faithful = parts.authenticate
 
-    def authenticate(request: Request) -> None:
+    def authenticate(op_id: str, request: Request, bearer: str | None) -> None:
         token = request.get("token")
         if not (isinstance(token, str) and token):
-            faithful(request)
+            faithful(op_id, request, bearer)
 
     parts.authenticate = authenticate
 
@@ -566,10 +569,60 @@ def _auth_any_token(parts: Parts) -> None:
 def _auth_prefix_token(parts: Parts) -> None:
     faithful = parts.authenticate
 
-    def authenticate(request: Request) -> None:
+    def authenticate(op_id: str, request: Request, bearer: str | None) -> None:
         token = request.get("token")
         if not (isinstance(token, str) and parts.auth.related(token)):
-            faithful(request)
+            faithful(op_id, request, bearer)
+
+    parts.authenticate = authenticate
+
+
+# The bearer header of v74 (facts sheet section 5); these faults are for a mock serving v74.
+HEADER_OPERATIONS = ("import", "get", "activate")  # auth-header-some-operations honours the header only here
+
+
+@fault(
+    "auth-header-ignored",
+    "v74: the Authorization header is ignored (only the body token counts), as in v72",
+    part="auth",
+    caught_by=("auth.header-token",),
+    api_version="74",
+)
+def _auth_header_ignored(parts: Parts) -> None:
+    faithful = parts.authenticate
+    parts.authenticate = lambda op_id, request, _bearer: faithful(op_id, request, None)
+
+
+@fault(
+    "auth-header-any-token",
+    "v74: any non-empty token in the Authorization header is accepted",
+    part="auth",
+    caught_by=("auth.header-token-wrong",),
+    api_version="74",
+)
+def _auth_header_any_token(parts: Parts) -> None:
+    faithful = parts.authenticate
+
+    def authenticate(op_id: str, request: Request, bearer: str | None) -> None:
+        if bearer is not None and request.get("token") in (None, ""):
+            return
+        faithful(op_id, request, bearer)
+
+    parts.authenticate = authenticate
+
+
+@fault(
+    "auth-header-some-operations",
+    f"v74: the Authorization header is honoured on {', '.join(HEADER_OPERATIONS)} only, ignored elsewhere",
+    part="auth",
+    caught_by=("auth.header-token",),
+    api_version="74",
+)
+def _auth_header_some_operations(parts: Parts) -> None:
+    faithful = parts.authenticate
+
+    def authenticate(op_id: str, request: Request, bearer: str | None) -> None:
+        faithful(op_id, request, bearer if op_id in HEADER_OPERATIONS else None)
 
     parts.authenticate = authenticate
 

@@ -30,7 +30,8 @@ class Parts:
     decode: Callable[[bytes, str, dict[str, Any]], Request]  # wire in: (body, "json"|"xml", schema) -> request
     encode: Callable[[Envelope, str], tuple[bytes, str]]  # wire out: (envelope, format) -> (body, content type)
     auth: TokenAuth  # the faithful check, kept for overrides that loosen it
-    authenticate: Callable[[Request], None]  # raises ApiError unless the request is authenticated
+    # (operation id, request, bearer token or None) -> None; raises ApiError unless the request is authenticated
+    authenticate: Callable[[str, Request, str | None], None]
     schema_errors: Callable[[str, Request], Iterable[ValidationError]]  # (operation id, request) -> violations
     blocking: bool = False  # requests may sleep: the server must run them on threads so they overlap
 

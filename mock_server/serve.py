@@ -42,6 +42,7 @@ from mock_server.app import Answer, MockApp
 from mock_server.errors import ApiError
 from mock_server.faults import check_faults
 from mock_server.seed import load_seed
+from promo_spec.versions import known_versions
 
 DRAIN_LIMIT = 64 << 20  # a refused body is read and dropped up to this size, so that the client reads the answer
 SHUTDOWN_TIMEOUT = 10  # seconds the requests in flight get to finish after SIGTERM/SIGINT before the worker is killed
@@ -89,11 +90,14 @@ class RsgiAdapter:
             await _drain(proto)
             return app.refusal(exc)
         content_type = scope.headers.get("content-type") or ""
+        authorization = scope.headers.get("authorization")  # read as a token only by versions with bearer auth
         if not app.blocking:
-            return app.answer(routed, content_type, body)
+            return app.answer(routed, content_type, body, authorization)
         if self.executor is None:
             self.executor = ThreadPoolExecutor(BLOCKING_THREADS, thread_name_prefix="promo-mock")
-        return await asyncio.get_running_loop().run_in_executor(self.executor, app.answer, routed, content_type, body)
+        return await asyncio.get_running_loop().run_in_executor(
+            self.executor, app.answer, routed, content_type, body, authorization
+        )
 
     async def _read(self, proto: Any, length: int | None) -> bytes:
         chunks: list[bytes] = []
@@ -276,10 +280,13 @@ def start_background(
     seed_path: Path | str | None = None,
     token: str = DEFAULT_TOKEN,
     faults: frozenset[str] = frozenset(),
+    api_version: str | None = None,
     head_timeout: float = HEAD_TIMEOUT,
     stderr: int | IO[Any] | None = None,
 ) -> RunningServer:
     """Start ``promo-mock`` serving the seed at ``seed_path`` (default seed if None); return once it accepts.
+
+    ``api_version`` is the API version served (default: the base version, v72, like ``create_app``).
 
     The token goes through the environment, never the command line. UnknownFaultError or SeedError for a bad
     fault name or seed file; ServerError (with promo-mock's own message) when it cannot start otherwise,
@@ -289,6 +296,8 @@ def start_background(
     load_seed(seed_path)
     command = [sys.executable, "-m", "mock_server.cli", "--host", host, "--port", str(port)]
     command += ["--head-timeout", str(head_timeout), "--stop-on-stdin-eof"]
+    # The version served: the given one, else the base version (spec/openapi.yaml), as create_app serves.
+    command += ["--api-version", api_version or known_versions()[0]]
     if seed_path is not None:
         command += ["--seed", str(seed_path)]
     for name in sorted(faults):

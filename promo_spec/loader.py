@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -11,7 +12,7 @@ import yaml
 
 from promo_spec import validated
 from promo_spec.errors import SpecError
-from promo_spec.locate import default_spec_path, vocabulary_path
+from promo_spec.locate import SPEC_DIR, default_spec_path, vocabulary_path
 from promo_spec.refs import check_refs, inline
 from promo_spec.rules import Rule, parse_rules
 from promo_spec.success import Success, parse_success
@@ -93,6 +94,15 @@ class Spec:
         }
 
     @property
+    def bearer_auth(self) -> bool:
+        """Whether the version declares an HTTP bearer security scheme (v74 on): the header may carry the token."""
+        schemes = (self.document.get("components") or {}).get("securitySchemes") or {}
+        return any(
+            isinstance(s, dict) and s.get("type") == "http" and str(s.get("scheme", "")).lower() == "bearer"
+            for s in schemes.values()
+        )
+
+    @property
     def version(self) -> str:
         """The API version the spec describes (``info.version``)."""
         return str(self.document["info"]["version"])
@@ -123,11 +133,30 @@ def load_document(path: Path, raw: bytes | None = None) -> dict[str, Any]:
     return document
 
 
-def load_spec(path: Path | str | None = None) -> Spec:
-    """Load, validate and parse the spec at ``path`` (default: ``default_spec_path()``)."""
+def load_spec(path: Path | str | None = None, *, api_version: str | None = None) -> Spec:
+    """Load, validate and parse the file ``path``, else API version ``api_version``, else ``default_spec_path()``."""
+    if path is not None and api_version is not None:
+        raise ValueError("load_spec takes a path or an api_version, not both")
+    if api_version is not None:
+        from promo_spec.versions import BASE_FILE, base_version, resolve
+
+        if api_version != base_version():
+            resolved = resolve(api_version)
+            return spec_of_document(resolved.document, Path(resolved.declared_in))
+        path = SPEC_DIR / BASE_FILE
     spec_path = Path(path) if path is not None else default_spec_path()
     raw = _read(spec_path)
     document = load_document(spec_path, raw)
+    return _checked(document, spec_path, raw)
+
+
+def spec_of_document(document: dict[str, Any], label: Path) -> Spec:
+    """Validate and parse an OpenAPI document already in memory (a resolved version); ``label`` names it in errors."""
+    raw = json.dumps(document, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")
+    return _checked(document, label, raw)
+
+
+def _checked(document: dict[str, Any], spec_path: Path, raw: bytes) -> Spec:
     check_refs(document, path=str(spec_path))
     key = validated.key_of(raw, _read(vocabulary_path()))
     if validated.is_known_valid(key):

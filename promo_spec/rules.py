@@ -13,6 +13,7 @@ from promo_spec.locate import vocabulary_path
 
 _GIVEN_DEFAULTS: dict[str, str] = {
     "token": "valid",
+    "header_token": "absent",
     "request": "valid",
     "program": "any",
     "pool": "any",
@@ -30,6 +31,7 @@ class Expectation:
     error_code: int | None = None
     item_error: str | int | None = None
     reports: str | None = None
+    behaves_as: str | None = None
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,7 @@ def parse_rules(
                         error_code=exp.get("error_code"),
                         item_error=exp.get("item_error"),
                         reports=exp.get("reports"),
+                        behaves_as=exp.get("behaves_as"),
                     ),
                     note=raw.get("note", ""),
                 )

@@ -52,7 +52,10 @@ def _argv(command: str) -> tuple[dict[str, str], list[str]]:
 @contextmanager
 def started(command: str, env: dict[str, str]) -> Iterator[int]:
     """Start a ``promo-mock`` command as written, on a port the OS picks; yield the port once it listens."""
-    extra, argv = _argv(re.sub(r"--port \d+", "--port 0", command))
+    chosen = re.sub(r"--port \d+", "--port 0", command)
+    if "--port" not in chosen:  # the default port (8080) may be taken by another run on this machine
+        chosen += " --port 0"
+    extra, argv = _argv(chosen)
     process = subprocess.Popen(
         argv, cwd=REPO, env={**os.environ, **env, **extra}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )

@@ -10,9 +10,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from mock_server.app import create_app
-from mock_server.faults import FAULTS, UnknownFaultError
+from mock_server.faults import FAULTS, REGISTRY, UnknownFaultError
 from mock_server.seed import Seed
-from tests.mock_server.conftest import ALICE, BOB, CAROL, EXHAUSTED, PERSONAL, TOKEN, UNIVERSAL, Api, who
+from tests.mock_server.conftest import ALICE, BASE, BOB, CAROL, EXHAUSTED, PERSONAL, TOKEN, UNIVERSAL, Api, who
 
 Detector = Callable[[Api], bool]
 
@@ -121,6 +121,27 @@ def auth_any_token(api: Api) -> bool:
 
 def auth_prefix_token(api: Api) -> bool:
     return api.call("get", token=TOKEN + "x", code="P11-0001", loyalty_id=PERSONAL)["error"] == 0
+
+
+def _by_header(api: Api, op: str, header: str, **params: object) -> int:
+    """The error of ``op`` with the token only in ``Authorization: Bearer`` (v74 faults)."""
+    response = api.client.post(BASE + op, data=json.dumps(params), content_type="application/json",
+                               headers={"Authorization": f"Bearer {header}"})
+    error: int = json.loads(response.get_data())["error"]
+    return error
+
+
+def auth_header_ignored(api: Api) -> bool:
+    return _by_header(api, "get", TOKEN, code="P11-0001", loyalty_id=PERSONAL) != 0
+
+
+def auth_header_any_token(api: Api) -> bool:
+    return _by_header(api, "get", "guess", code="P11-0001", loyalty_id=PERSONAL) == 0
+
+
+def auth_header_some_operations(api: Api) -> bool:
+    served = _by_header(api, "get", TOKEN, code="P11-0001", loyalty_id=PERSONAL) == 0
+    return served and _by_header(api, "export_all", TOKEN, loyalty_id=PERSONAL) != 0
 
 
 def attach_race(api: Api) -> bool:
@@ -236,6 +257,9 @@ DETECTORS: dict[str, Detector] = {
     "auth-missing-accepted": auth_missing_accepted,
     "auth-any-token": auth_any_token,
     "auth-prefix-token": auth_prefix_token,
+    "auth-header-ignored": auth_header_ignored,
+    "auth-header-any-token": auth_header_any_token,
+    "auth-header-some-operations": auth_header_some_operations,
     "attach-race": attach_race,
     "get-hides-profile": get_hides_profile,
     "export-omits-activated": export_omits_activated,
@@ -261,15 +285,24 @@ def test_every_fault_has_a_detector() -> None:
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))
 def test_the_fault_is_observable_and_off_by_default(make_api: Callable[..., Api], fault: str) -> None:
-    assert DETECTORS[fault](make_api()) is False, "the healthy mock shows the broken behaviour"
-    assert DETECTORS[fault](make_api(faults=frozenset({fault}))) is True, "the fault changes nothing visible"
+    version = REGISTRY[fault].api_version  # a v74 fault breaks the v74 mock
+    assert DETECTORS[fault](make_api(api_version=version)) is False, "the healthy mock shows the broken behaviour"
+    assert DETECTORS[fault](make_api(faults=frozenset({fault}), api_version=version)) is True, (
+        "the fault changes nothing visible"
+    )
 
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))
 def test_the_fault_breaks_only_its_own_behaviour(make_api: Callable[..., Api], fault: str) -> None:
-    others = [name for name in DETECTORS if name != fault and name not in _OVERLAPS.get(fault, ())]
+    version = REGISTRY[fault].api_version
+    others = [
+        name
+        for name in DETECTORS
+        if name != fault and name not in _OVERLAPS.get(fault, ()) and REGISTRY[name].api_version in (None, version)
+    ]
     for name in others:
-        assert DETECTORS[name](make_api(faults=frozenset({fault}))) is False, f"{fault} also breaks {name}"
+        broken = make_api(faults=frozenset({fault}), api_version=version)
+        assert DETECTORS[name](broken) is False, f"{fault} also breaks {name}"
 
 
 # Faults whose single broken behaviour another detector also sees (same root cause, no second change).
@@ -325,10 +358,13 @@ def _suite_tests() -> set[str]:
 
 
 def test_each_fault_names_rules_or_suite_tests_that_exist() -> None:
-    from mock_server.app import default_spec
+    from mock_server.app import spec_of_version
     from mock_server.faults import REGISTRY
+    from promo_spec.versions import known_versions
 
-    known = {rule.id for rule in default_spec().rules} | _suite_tests()
+    known = _suite_tests()
+    for version in known_versions():
+        known |= {rule.id for rule in spec_of_version(version).rules}
     for name, registered in REGISTRY.items():
         assert registered.name == name and registered.caught_by, name
         assert set(registered.caught_by) <= known, f"{name}: unknown {set(registered.caught_by) - known}"

@@ -148,7 +148,9 @@ def test_a_body_arriving_in_pieces_is_waited_for(server: RunningServer) -> None:
         b"POST /api/v1.1/promocodes/get HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
         b"POST /api/v1.1/promocodes/get HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n",
         b"POST /api/v1.1/promocodes/get HTTP/1.1\r\nHost: x\r\nbroken header line\r\n\r\n",
-        b"POST / HTTP/1.1\r\nHost: x\r\nX: " + b"a" * 500_000 + b"\r\n\r\n",
+        # hyper sometimes grows its buffer and answers (404 for /) instead of 431: the close is asked for, so
+        # a kept-alive connection does not wait for the idle timeout
+        b"POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX: " + b"a" * 500_000 + b"\r\n\r\n",
     ],
     ids=["bad chunk size", "bad content-length", "header without colon", "head over granian's buffer"],
 )

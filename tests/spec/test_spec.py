@@ -151,6 +151,7 @@ def test_readme_explains_every_vocabulary_term() -> None:
     terms.update(expect)
     terms.update(expect["error"]["enum"])
     terms.update(expect["reports"]["enum"])
+    terms.update(expect["behaves_as"]["enum"])
     terms.update(expect["effects"]["items"]["enum"])
     terms.update(vocabulary["properties"]["status"]["enum"])
     missing = sorted(t for t in terms if f"`{t}`" not in readme)
