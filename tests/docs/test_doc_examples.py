@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import shutil
 import subprocess
 import sys
@@ -27,11 +28,15 @@ def test_every_operation_page_has_curl_python_and_typescript(docs: Path) -> None
     by_page: dict[str, set[str]] = {}
     for block in collect(docs):
         by_page.setdefault(block.file.name, set()).add(block.lang)
-    pages = sorted(p.name for p in docs.glob("*.md") if p.name != "index.md")
+    pages = sorted(p.name for p in docs.glob("*.md") if p.name not in {"index.md", "changelog.md"})
     assert pages
     for page in pages:
         assert by_page.get(page) == {"sh", "python", "ts"}, page
     assert "python" in by_page["index.md"]
+
+
+def _docs_of(block: Block) -> Path:
+    return next(d for d in DOCS_DIRS if block.file.is_relative_to(d))
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +44,17 @@ def compiled_ts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
     reason = doc_examples.ts_unavailable()
     if reason:
         pytest.skip(f"TypeScript blocks skipped: {reason}")
-    yield doc_examples.compile_ts(BLOCKS, tmp_path_factory.mktemp("ts"))
+    compiled: dict[str, Path] = {}
+    for docs in DOCS_DIRS:  # each version's blocks against that version's client
+        blocks = [b for b in BLOCKS if _docs_of(b) == docs]
+        compiled |= doc_examples.compile_ts(blocks, tmp_path_factory.mktemp("ts"), docs.parent / "typescript" / "client.ts")
+    yield compiled
+
+
+def test_each_versions_docs_run_against_that_version() -> None:
+    versions = {str(d.relative_to(REPO)): doc_examples.version_of(d) for d in DOCS_DIRS}
+    assert versions["generated_clients/docs"] is None
+    assert versions.get("generated_clients/v74/docs") == "74"
 
 
 @pytest.mark.parametrize("block", BLOCKS, ids=[b.name for b in BLOCKS])
@@ -47,7 +62,10 @@ def test_block_prints_what_the_docs_show(block: Block, request: pytest.FixtureRe
     if block.lang == "sh" and shutil.which("curl") is None:
         pytest.skip("sh blocks skipped: curl is not on PATH")
     compiled = request.getfixturevalue("compiled_ts") if block.lang == "ts" else None
-    runner = Runner(TOKEN, in_process_mock, python_path=str(CLIENT), compiled_ts=compiled)
+    docs = _docs_of(block)
+    # A version's blocks run against a mock of that version, with that version's client.
+    mock = functools.partial(in_process_mock, api_version=doc_examples.version_of(docs))
+    runner = Runner(TOKEN, mock, python_path=str(docs.parent / "python"), compiled_ts=compiled)
     outcome = runner.run(block)
     assert outcome.ok, f"{block.name}: {outcome.detail}"
 
