@@ -51,7 +51,8 @@ class Block:
     def name(self) -> str:
         """``dir/file.md:line:lang``, the block's id in reports and test names."""
         version = version_of(self.file.parent)
-        return f"{'v' + version + '/' if version else ''}{self.file.parent.name}/{self.file.name}:{self.line}:{self.lang}"
+        tree = f"v{version}/" if version else ""
+        return f"{tree}{self.file.parent.name}/{self.file.name}:{self.line}:{self.lang}"
 
 
 @dataclass(frozen=True)

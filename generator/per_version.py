@@ -6,6 +6,7 @@ links keep working; each newer version N gets the same tree under ``vN/``.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -97,7 +98,7 @@ def changelog(specs: Sequence[Spec], header: str) -> str:
         )
         + ".",
     ]
-    for old, new in reversed(list(zip(specs, specs[1:], strict=False))):
+    for old, new in reversed(list(itertools.pairwise(specs))):
         result = diff_specs(old, new, old_label=f"v{old.version}", new_label=f"v{new.version}")
         lines += ["", to_markdown(result).rstrip("\n")]
     return "\n".join(lines) + "\n"

@@ -47,7 +47,8 @@ def compiled_ts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
     compiled: dict[str, Path] = {}
     for docs in DOCS_DIRS:  # each version's blocks against that version's client
         blocks = [b for b in BLOCKS if _docs_of(b) == docs]
-        compiled |= doc_examples.compile_ts(blocks, tmp_path_factory.mktemp("ts"), docs.parent / "typescript" / "client.ts")
+        client = docs.parent / "typescript" / "client.ts"
+        compiled |= doc_examples.compile_ts(blocks, tmp_path_factory.mktemp("ts"), client)
     yield compiled
 
 
