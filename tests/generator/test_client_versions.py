@@ -93,6 +93,21 @@ def test_v74_header_token_is_really_what_authenticates(v74_mock: Any) -> None:
     assert wrong["error"] != 0 and wrong["error"] != right["error"]
 
 
+def test_v74_python_client_refuses_an_unknown_placement_and_keeps_the_token_out_of_repr() -> None:
+    program = (
+        "from altcraft_promo_client import PromoClient\n"
+        "client = PromoClient('http://127.0.0.1:9', 'secret-token-1234')\n"
+        "print(repr(client))\n"
+        "try:\n    PromoClient('http://127.0.0.1:9', 'secret-token-1234', token_in='both')\n"
+        "except ValueError as exc:\n    print('refused:', exc)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(V74 / "python")}
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "token_in='header'" in done.stdout and "refused: token_in must be" in done.stdout
+    assert "secret-token-1234" not in done.stdout
+
+
 def test_v72_python_client_sends_only_the_body_token() -> None:
     with serve.start_background(port=0, token=TOKEN, api_version="72") as running:
         result = _run_python(GENERATED, running.url, TOKEN, "default")
@@ -165,6 +180,13 @@ def test_v74_typescript_client_sends_the_token_in_exactly_one_place(
     assert (in_header, in_body) == ((True, False) if placement == "default" else (False, True))
     python = _run_python(V74, v74_mock.url, TOKEN, "body")
     assert result["error"] == python["error"] != 0  # authenticated: the same answer as the body token gets
+
+
+def test_v74_typescript_client_refuses_an_unknown_placement(ts_program: Path) -> None:
+    done = subprocess.run(
+        ["node", str(ts_program), "http://127.0.0.1:9", TOKEN, "both"], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode != 0 and "tokenIn must be" in done.stderr and TOKEN not in done.stderr
 
 
 def test_postman_collections_speak_their_version() -> None:

@@ -189,6 +189,9 @@ export class PromoClient {
     this.timeoutMs = options.timeoutMs ?? 30000;
     this.#token = options.token;
     this.tokenIn = options.tokenIn ?? "header";
+    if (!["header", "body"].includes(this.tokenIn)) {
+      throw new TypeError(`tokenIn must be "header" or "body", not ${String(this.tokenIn)}`);
+    }
     this.#fetch = options.fetch ?? fetch;
   }
 
