@@ -5,8 +5,9 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 TARGET ?=
 PROFILE ?= default
+WORKERS ?=
 
-.PHONY: setup contract power test lint typecheck unit gen check-generated typecheck-generated doc-examples bench bench-mock bench-generator compare-diff-tools gate clean
+.PHONY: setup contract power test lint typecheck unit gen check-generated typecheck-generated doc-examples bench bench-mock bench-generator bench-contract compare-diff-tools gate clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,9 +17,10 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-## The main job: the contract suite, against the embedded mock unless TARGET=FILE names a target file.
+## The main job: the contract suite, against the embedded mock unless TARGET=FILE names a target file;
+## WORKERS=N runs it on N pytest-xdist workers.
 contract: $(STAMP)
-	$(PY) -m pytest contract_tests $(if $(TARGET),--target $(TARGET)) --profile $(PROFILE) -o testpaths=contract_tests --junitxml=reports/contract-junit.xml
+	$(PY) -m pytest contract_tests $(if $(TARGET),--target $(TARGET)) --profile $(PROFILE) $(if $(WORKERS),-n $(WORKERS)) -o testpaths=contract_tests --junitxml=reports/contract-junit.xml
 
 ## The suite's power: run it against every faulty variant of the mock; prints fault -> detecting test.
 power: $(STAMP)
@@ -66,12 +68,16 @@ typecheck-generated: $(STAMP) node_modules/.package-lock.json
 node_modules/.package-lock.json: package-lock.json
 	npm ci --no-audit --no-fund
 
-bench: $(STAMP) bench-mock bench-generator
+bench: $(STAMP) bench-mock bench-generator bench-contract
 
 ## Mock server: req/s side by side with Prism (wrk), attach latency at 1k vs 1M codes.
 bench-mock: $(STAMP)
 	$(PY) bench/mock/throughput.py
 	$(PY) bench/mock/attach_scale.py
+
+## Contract suite: wall time at 20,000 codes per program and at 20 ms RTT (delay proxy), without and with -n 4.
+bench-contract: $(STAMP)
+	$(PY) bench/contract/run.py
 
 ## Generator: generation time vs openapi-python-client 0.29; generated-client call overhead vs bare requests.
 bench-generator: $(STAMP)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,10 +19,13 @@ from schemathesis.specs.openapi.checks import (
 from contract_tests.exchange import encode, is_error_envelope, read_envelope, sent_body, status_problem
 from contract_tests.suite import Suite
 from contract_tests.validity import clear_violations, fully_valid, response_problems
-from promo_spec import Spec
+from promo_spec import Spec, load_spec
 from promo_spec.xml_codec import XmlBodyError, parse_xml
 
-CURRENT: list[Suite] = []  # the session's suite, set by the test before any check runs
+
+@functools.cache
+def _spec() -> Spec:
+    return load_spec()
 
 
 def _op_id(spec: Spec, path: str) -> str:
@@ -39,12 +44,13 @@ def checks_for(suite: Suite) -> list[Any]:
     ``response_schema_conformance`` runs inside ``response_conforms``, on successful answers only: the docs
     show no refused request's answer beyond ``error`` and ``error_text``.
     """
+    reading = _Reading(suite)  # one per validated response: the envelope checks share one reading of it
     chosen = [
         not_a_server_error,
-        answer_is_envelope,
+        reading.bind(answer_is_envelope),
         response_headers_conformance,
-        response_conforms,
-        envelope_matches_input,
+        reading.bind(response_conforms),
+        reading.bind(envelope_matches_input),
     ]
     if suite.target.loopback:
         chosen.append(unsupported_method)
@@ -54,7 +60,7 @@ def checks_for(suite: Suite) -> list[Any]:
 @schemathesis.deserializer("application/xml", "text/xml")
 def deserialize_xml(ctx: schemathesis.DeserializationContext, response: schemathesis.Response) -> Any:
     """Read an XML answer into the JSON shape with the operation's response schema, so it is schema-checked."""
-    spec = CURRENT[0].spec
+    spec = _spec()  # the deserializer registry is global: it gets the spec (static data), never a session's state
     schema = spec.operation(_op_id(spec, ctx.operation.path)).response_schema
     return parse_xml(response.content, schema)
 
@@ -95,16 +101,31 @@ class _Answer:
     why: str  # why there is no envelope
 
 
-_LAST: list[tuple[schemathesis.Response, _Answer]] = []  # the checks of one response share one reading
+class _Reading:
+    """One session's suite and the last answer read, handed to the envelope checks (no module state)."""
+
+    def __init__(self, suite: Suite) -> None:
+        self.suite = suite
+        self.last: tuple[schemathesis.Response, _Answer] | None = None
+
+    def bind(self, check: Callable[..., None]) -> Callable[[Any, schemathesis.Response, Any], None]:
+        """``check`` with this reading as its ``reading`` argument, under the check's own name."""
+
+        def bound(ctx: Any, response: schemathesis.Response, case: Any) -> None:
+            check(ctx, response, case, reading=self)
+
+        bound.__name__ = bound.__qualname__ = check.__name__
+        bound.__doc__ = check.__doc__
+        return bound
 
 
-def _answer(case: Any, response: schemathesis.Response) -> _Answer | None:
+def _answer(case: Any, response: schemathesis.Response, reading: _Reading) -> _Answer | None:
     """The reading of a POST answer (None for other methods), made once per response."""
     if (response.request.method or "").upper() != "POST":
         return None
-    if _LAST and _LAST[0][0] is response:
-        return _LAST[0][1]
-    suite = CURRENT[0]
+    if reading.last is not None and reading.last[0] is response:
+        return reading.last[1]
+    suite = reading.suite
     op, sent = _sent(case, response, suite)
     envelope, why = read_envelope(
         response.content,
@@ -113,14 +134,15 @@ def _answer(case: Any, response: schemathesis.Response) -> _Answer | None:
         _asked_format(sent),
     )
     answer = _Answer(suite, op, sent, envelope, why)
-    _LAST[:] = [(response, answer)]
+    reading.last = (response, answer)
     return answer
 
 
-@schemathesis.check
-def answer_is_envelope(ctx: schemathesis.CheckContext, response: schemathesis.Response, case: Any) -> None:
+def answer_is_envelope(
+    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: Any, *, reading: _Reading
+) -> None:
     """Every POST is answered with the envelope, in the format asked for, under a status that fits its error."""
-    answer = _answer(case, response)
+    answer = _answer(case, response, reading)
     if answer is None:
         return
     answer.suite.client.wire.answered(
@@ -134,10 +156,11 @@ def answer_is_envelope(ctx: schemathesis.CheckContext, response: schemathesis.Re
         raise AssertionError(f"{answer.op}: {wrong}")
 
 
-@schemathesis.check
-def response_conforms(ctx: schemathesis.CheckContext, response: schemathesis.Response, case: Any) -> None:
+def response_conforms(
+    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: Any, *, reading: _Reading
+) -> None:
     """The answer (JSON or XML, read as asked) fits the response schema; an error envelope needs error and text."""
-    answer = _answer(case, response)
+    answer = _answer(case, response, reading)
     if answer is None or answer.envelope is None:
         return  # answer_is_envelope reports a body that is not an envelope
     problems = response_problems(answer.suite.spec.response_validators[answer.op], answer.envelope)
@@ -147,10 +170,11 @@ def response_conforms(ctx: schemathesis.CheckContext, response: schemathesis.Res
         response_schema_conformance(ctx, response, case)  # Schemathesis' own reading of a successful answer
 
 
-@schemathesis.check
-def envelope_matches_input(ctx: schemathesis.CheckContext, response: schemathesis.Response, case: Any) -> None:
+def envelope_matches_input(
+    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: Any, *, reading: _Reading
+) -> None:
     """Invalid input (judged from the bytes sent) gets error != 0; unconditional successes get error 0."""
-    answer = _answer(case, response)
+    answer = _answer(case, response, reading)
     if answer is None or answer.envelope is None:
         return  # answer_is_envelope reports a body that is not an envelope
     suite, op, sent, envelope = answer.suite, answer.op, answer.sent, answer.envelope
@@ -179,7 +203,8 @@ def pin(body: Any, suite: Suite, salt: str, *, op: str, media: str = "json") -> 
 
     A field is pinned only when the value the server will read already has the schema's type, so negative
     cases stay negative; an empty token stays empty. XML carries no types, so an XML body is pinned as the
-    server reads it back (``parse_xml``). The exhausted program is never chosen, so it is never sent a code.
+    server reads it back (``parse_xml``). The exhausted program is chosen only for export_all, which imports
+    nothing, so it is never sent a code (and big programs are not exported for nothing).
     """
     if not isinstance(body, dict):
         return body
@@ -195,6 +220,8 @@ def pin(body: Any, suite: Suite, salt: str, *, op: str, media: str = "json") -> 
     if isinstance(pinned.get("token"), str) and pinned["token"]:
         pinned["token"] = target.token
     program = target.personal if pick % 2 else target.universal
+    if op == "export_all" and target.exhausted is not None:
+        program = target.exhausted  # export_all sends no code; a small program keeps its cost off the big ones
     if _is_int(pinned.get("loyalty_id")):
         pinned["loyalty_id"] = program
     elif isinstance(pinned.get("loyalty_id"), str) and pinned["loyalty_id"].strip().lstrip("+-").isdigit():
@@ -203,6 +230,9 @@ def pin(body: Any, suite: Suite, salt: str, *, op: str, media: str = "json") -> 
         pinned["db_id"] = target.db_id
     if isinstance(pinned.get("code"), str):
         pinned["code"] = _code(suite, pinned["code"])
+    elif op == "attach" and "code" not in pinned:
+        # no pool draws here: a draw may take any free code (another worker's too); the rule tests judge draws
+        pinned["code"] = _code(suite, "drawless")
     if isinstance(pinned.get("codes"), list):
         pinned["codes"] = [_code(suite, c) if isinstance(c, str) else c for c in pinned["codes"]]
     for key in ("profile_id", "email", "phone", "field_name", "field_value"):

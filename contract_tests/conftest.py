@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import os
-import random
-import secrets
 import shlex
 import time
 from collections.abc import Iterator
@@ -16,21 +13,35 @@ import hypothesis
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
-from contract_tests.budgets import ACTIVE, PROFILES
+from contract_tests.batches import FrameWatch, TakenLog
+from contract_tests.budgets import HYPOTHESIS_PROFILE, PROFILES
 from contract_tests.cleanup import clean_up
 from contract_tests.exchange import BudgetExhausted, Client, Masker
+from contract_tests.leftovers import Leftovers
 from contract_tests.report import Report
+from contract_tests.rule_setup import RuleCase, may_draw, rule_cases, smoke_cases
+from contract_tests.session import Run, RunLock, taken_file
+from contract_tests.startup import (
+    MASK_KEY,
+    REPORT_KEY,
+    RUN_KEY,
+    STATE_KEY,
+    SUITE_KEY,
+    TARGET_KEY,
+    load,
+    only_looking,
+    sizes_after,
+    start,
+    stop,
+)
 from contract_tests.strategies import CodeNames
 from contract_tests.suite import Suite, spec_for
-from contract_tests.target import Target, TargetError, load_target
-from contract_tests.world import snapshot
 
-HERE = Path(__file__).parent
-MOCK_TARGET = HERE / "targets" / "mock.yaml"
 MODULE_ORDER = ("test_concurrency", "test_rules", "test_state_machine", "test_schemathesis")
+FRAME_BATCH = 100  # rule cases per whole-program frame check (one export_all of each program per batch)
 for _name in PROFILES:
     settings.register_profile(
-        f"contract-{_name}",
+        HYPOTHESIS_PROFILE.format(_name),
         database=None,
         deadline=None,
         print_blob=False,
@@ -50,62 +61,90 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    target_file = config.getoption("--target")
-    try:
-        if target_file:
-            target = load_target(target_file)
-        else:
-            from mock_server import DEFAULT_TOKEN
-
-            embedded = load_target(MOCK_TARGET, require_token=False)
-            token = os.environ.get(embedded.token_env) or DEFAULT_TOKEN
-            target = dataclasses.replace(embedded, token=token, source="embedded mock")
-    except TargetError as exc:
-        raise pytest.UsageError(
-            f"{exc}\n(see contract_tests/targets/staging.example.yaml for a complete example)"
-        ) from None
+    target = load(config)
     if config.option.tbstyle == "auto":
         config.option.tbstyle = "short"  # a contract failure's message holds the evidence; long source listings do not
     profile = config.getoption("--profile")
-    settings.load_profile(f"contract-{profile}")
-    ACTIVE["profile"] = profile
-    ACTIVE["api_version"] = target.api_version
-    seed = config.getoption("hypothesis_seed", None)
-    if seed is None:
-        seed = str(random.SystemRandom().randrange(10**9))
-        config.option.hypothesis_seed = seed
-    forced: Any = int(seed) if str(seed).isdigit() else seed
+    settings.load_profile(HYPOTHESIS_PROFILE.format(profile))
+    masker = Masker([target.token, *target.near_miss_tokens])
+    config.stash[MASK_KEY] = masker  # before anything can fail: every output is masked
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None:
+        run = Run.from_controller(workerinput["contract"])
+    else:
+        run = start(config, target, masker)
+        if config.pluginmanager.hasplugin("xdist"):
+            config.pluginmanager.register(_Controller(), "contract-controller")
+    config.option.hypothesis_seed = run.seed
+    forced: Any = int(run.seed) if run.seed.isdigit() else run.seed
     hypothesis.core.global_force_seed = forced  # what --hypothesis-seed does, also for a seed chosen here
-    config.stash[TARGET_KEY] = target
-    config.stash[MASK_KEY] = Masker([target.token, *target.near_miss_tokens])
+    config.stash[TARGET_KEY] = dataclasses.replace(target, base_url=run.base_url)
+    config.stash[RUN_KEY] = run
+    config.stash[REPORT_KEY] = Report(
+        target=target.label,
+        prefix=run.code_prefix if not getattr(config.option, "numprocesses", None) else f"{run.run_prefix}*-",
+        seed=run.seed,
+        profile=profile,
+        mask=masker,
+    )
     config.stash[STATE_KEY] = {"budget": "", "started": time.monotonic()}
 
 
-TARGET_KEY = pytest.StashKey[Target]()
-MASK_KEY = pytest.StashKey[Masker]()
-SUITE_KEY = pytest.StashKey[Suite]()
-STATE_KEY = pytest.StashKey[dict[str, Any]]()
+def pytest_unconfigure(config: pytest.Config) -> None:
+    stop(config)
+
+
+class _Controller:
+    """xdist hooks of the controller: hand each worker the run, merge what each reports back."""
+
+    def pytest_configure_node(self, node: Any) -> None:
+        run = node.config.stash[RUN_KEY]
+        worker = node.workerinput["workerid"]
+        index = int(worker.removeprefix("gw")) if worker.removeprefix("gw").isdigit() else 0
+        node.workerinput["contract"] = run.for_worker(worker, index, int(node.workerinput["workercount"]))
+
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        part = getattr(node, "workeroutput", {}).get("contract")
+        if part:
+            node.config.stash[REPORT_KEY].merge(part)
+            if part.get("budget"):
+                node.config.stash[STATE_KEY]["budget"] = part["budget"]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    def rank(item: pytest.Item) -> int:
+    def rank(item: pytest.Item) -> tuple[int, int]:
         module = item.module.__name__.rsplit(".", 1)[-1] if isinstance(item, pytest.Function) else ""
-        return MODULE_ORDER.index(module) if module in MODULE_ORDER else len(MODULE_ORDER)
+        # tests that may draw from a pool hold the workers' lock alone: run them first, one after another,
+        # while no long test (state machine, Schemathesis) keeps the others waiting for it
+        return (0 if _may_draw(item) else 1, MODULE_ORDER.index(module) if module in MODULE_ORDER else 9)
 
     items.sort(key=rank)  # cheap and sharp checks first: with -x a broken server fails fast
+    if config.getoption("--profile") == "smoke":  # every rule, every mode and format pair once (rule_setup)
+        cases = [_case_of(item) for item in items]
+        keep = {id(c) for c in smoke_cases([c for c in cases if c is not None])}
+        dropped = [item for item, case in zip(items, cases, strict=True) if case is not None and id(case) not in keep]
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+            items[:] = [item for item, case in zip(items, cases, strict=True) if case is None or id(case) in keep]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """test_rules' cases: every rule of the target's API version (read from the target file at configure)."""
+    if metafunc.function.__name__ == "test_rule":
+        cases = rule_cases(spec_for(metafunc.config.stash[TARGET_KEY].api_version).rules)
+        metafunc.parametrize("case", cases, ids=[c.id for c in cases])
+
+
+def _case_of(item: pytest.Item) -> RuleCase | None:
+    case = getattr(getattr(item, "callspec", None), "params", {}).get("case")
+    return case if isinstance(case, RuleCase) else None
 
 
 @pytest.fixture(scope="session")
 def suite(request: pytest.FixtureRequest) -> Iterator[Suite]:
-    """The target (the embedded mock is started here), the client, the report; cleanup at the end."""
+    """The target, the client, the report of this process; cleanup of this process's codes at the end."""
     config = request.config
-    target = config.stash[TARGET_KEY]
-    server = None
-    if target.source == "embedded mock":
-        from mock_server.serve import start_background
-
-        server = start_background(port=0, token=target.token, api_version=target.api_version)
-        target = dataclasses.replace(target, base_url=server.url)
+    target, run = config.stash[TARGET_KEY], config.stash[RUN_KEY]
     spec = spec_for(target.api_version)
     client = Client(
         target.base_url,
@@ -113,28 +152,72 @@ def suite(request: pytest.FixtureRequest) -> Iterator[Suite]:
         spec,
         timeout=target.timeout_seconds,
         rate_limit=target.rate_limit_per_second,
-        budget=target.request_budget,
+        budget=_share(target.request_budget, getattr(config, "workerinput", {}).get("workercount", 1)),
         xml_type=target.xml_content_type,
         mask=config.stash[MASK_KEY],  # one masker for the client and every output
     )
-    prefix = f"ct{time.strftime('%y%m%d%H%M%S')}{secrets.token_hex(2)}-"
-    report = Report(
-        target=target.source if target.source == "embedded mock" else f"{target.source} ({target.base_url})",
-        prefix=prefix,
-        seed=str(config.getoption("hypothesis_seed")),
-        profile=config.getoption("--profile"),
-        mask=config.stash[MASK_KEY],
+    report = config.stash[REPORT_KEY]
+    the_suite = Suite(
+        target=target,
+        client=client,
+        spec=spec,
+        names=CodeNames(run.code_prefix),
+        report=report,
+        frame=FrameWatch(client, target.programs, size=FRAME_BATCH),
+        run=run,
+        lock=RunLock(run.lock_path),
+        taken=(taken := TakenLog(taken_file(run.lock_path))),
+        leftovers=Leftovers(run.leftovers, taken),
     )
-    the_suite = Suite(target=target, client=client, spec=spec, names=CodeNames(prefix), report=report)
     config.stash[SUITE_KEY] = the_suite
     try:
-        baseline = snapshot(client, [target.personal, target.universal])
         yield the_suite
-        clean_up(the_suite, baseline)
+        try:
+            with the_suite.lock.hold(exclusive=False):
+                _check_frame(the_suite)  # the last batch of rule cases: a violation errors the last test's teardown
+        finally:
+            # shared: what it changes is this worker's namespace or announced in the taken log (draws, leftovers),
+            # which every other worker's frame check ignores
+            with the_suite.lock.hold(exclusive=False):
+                clean_up(the_suite)
     finally:
         report.requests = client.count
-        if server is not None:
-            server.stop()
+        report.received = client.received
+
+
+def _share(budget: int | None, workers: int) -> int | None:
+    """Each of ``workers`` workers gets an equal share of the request budget (rounded up)."""
+    return None if budget is None else -(-budget // max(1, workers))
+
+
+def _may_draw(item: pytest.Item) -> bool:
+    """Whether a test may send attach without a code (a pool draw, which can take any free code)."""
+    case = getattr(getattr(item, "callspec", None), "params", {}).get("case")
+    return isinstance(case, RuleCase) and may_draw(case)  # Schemathesis' attach always names a code (api_checks.pin)
+
+
+@pytest.fixture(autouse=True)
+def _each_test(request: pytest.FixtureRequest, suite: Suite) -> Iterator[None]:
+    """Hold the run's lock (exclusive for a test that may draw from a pool) and count the test's requests."""
+    item = request.node
+    exclusive = _may_draw(item)
+    rule_case = isinstance(getattr(getattr(item, "callspec", None), "params", {}).get("case"), RuleCase)
+    with suite.lock.hold(exclusive=exclusive):
+        sent, received = suite.client.count, suite.client.received
+        if not rule_case or suite.frame.full:
+            _check_frame(suite)  # the open batch of rule cases ends here; a violation errors this test's setup
+        if not rule_case:
+            suite.frame.interrupted()
+        try:
+            yield
+        finally:
+            suite.report.count_test(item.nodeid, suite.client.count - sent, suite.client.received - received)
+
+
+def _check_frame(suite: Suite) -> None:
+    """Close the open batch of rule cases: nothing they did not name changed (contract_tests/batches.py)."""
+    # codes other workers took (pool draws, leftovers) are theirs to judge; this worker's own are named
+    suite.frame.check(ignore=suite.taken.all() - suite.taken.mine, foreign=suite.foreign)
 
 
 def _reproduce(item: pytest.Item) -> str:
@@ -188,33 +271,51 @@ def pytest_exception_interact(node: pytest.Item, call: pytest.CallInfo[None], re
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
-    the_suite = config.stash.get(SUITE_KEY, None)
+    report = config.stash.get(REPORT_KEY, None)
     state = config.stash.get(STATE_KEY, {})
-    if the_suite is None:
+    run = config.stash.get(RUN_KEY, None)
+    if report is None or run is None or only_looking(config):
+        return
+    the_suite = config.stash.get(SUITE_KEY, None)
+    if the_suite is not None:
+        report.requests = the_suite.client.count
+        report.received = the_suite.client.received
+        report.wire = the_suite.client.wire.as_dict()
+        report.reused = the_suite.leftovers.used
+    workeroutput = getattr(config, "workeroutput", None)
+    if workeroutput is not None:  # a worker: the controller merges and writes
+        workeroutput["contract"] = dict(report.part(), budget=state.get("budget", ""))
         return
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     stats = getattr(reporter, "stats", {}) if reporter else {}
-    the_suite.report.outcome = {k: len(v) for k, v in stats.items() if k in ("passed", "failed", "skipped", "error")}
+    report.outcome = {k: len(v) for k, v in stats.items() if k in ("passed", "failed", "skipped", "error")}
+    report.preflight = {"requests": run.preflight_requests, "notes": run.preflight_notes}
+    report.sizes_before = run.sizes_before
+    report.sizes_after = sizes_after(config, run)
     if state.get("budget"):
-        the_suite.report.notes.append(f"run stopped early: {state['budget']}")
+        report.notes.append(f"run stopped early: {state['budget']}")
         if session.exitstatus == 0:
             session.exitstatus = pytest.ExitCode.INTERRUPTED
-    the_suite.report.requests = the_suite.client.count
-    the_suite.report.wire = the_suite.client.wire.as_dict()
     directory = Path(config.getoption("--report-dir"))
-    paths = the_suite.report.write(directory)
-    state["paths"] = paths
+    state["paths"] = report.write(directory)
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    the_suite = config.stash.get(SUITE_KEY, None)
+    report = config.stash.get(REPORT_KEY, None)
     state = config.stash.get(STATE_KEY, {})
-    if the_suite is None:
+    if report is None or getattr(config, "workerinput", None) is not None or only_looking(config):
         return
     elapsed = time.monotonic() - state.get("started", time.monotonic())
     terminalreporter.write_sep("-", "contract suite")
-    terminalreporter.write_line(f"target: {the_suite.report.target}")
-    terminalreporter.write_line(f"requests sent: {the_suite.client.count} in {elapsed:.1f} s")
+    terminalreporter.write_line(f"target: {report.target}")
+    terminalreporter.write_line(
+        f"requests sent: {report.requests} ({report.received / 1e6:.2f} MB received) in {elapsed:.1f} s"
+    )
+    if report.sizes_before:
+        terminalreporter.write_line(
+            "program sizes (codes, before -> after): "
+            + ", ".join(f"{p}: {n} -> {report.sizes_after.get(p, '?')}" for p, n in sorted(report.sizes_before.items()))
+        )
     terminalreporter.write_line(
         f"hypothesis seed: {config.getoption('hypothesis_seed')} (rerun with --hypothesis-seed)"
     )
@@ -222,5 +323,5 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         terminalreporter.write_line(f"STOPPED EARLY: {state['budget']}; raise request_budget in the target file")
     if state.get("paths"):
         terminalreporter.write_line("report: " + ", ".join(str(p) for p in state["paths"]))
-    if the_suite.report.uncleaned:
-        terminalreporter.write_line(f"left on the server (see report): {len(the_suite.report.uncleaned)} item(s)")
+    if report.uncleaned:
+        terminalreporter.write_line(f"left on the server (see report): {len(report.uncleaned)} item(s)")

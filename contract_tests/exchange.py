@@ -249,6 +249,7 @@ class Client:
         self.mask = mask or Masker([token])
         self.wire = WireLog()
         self.count = 0
+        self.received = 0  # bytes of response bodies
         self.unlimited = False  # set during cleanup: the budget guards the tests, not the cleanup
         self._lock = threading.Lock()
         self._next_slot = 0.0
@@ -299,6 +300,8 @@ class Client:
             response = self._session().request(method, url, data=content, headers=sent_headers, timeout=self.timeout)
         except requests.RequestException as exc:
             raise TransportError(self.mask(f"{method} {url} failed: {type(exc).__name__}: {exc}")) from None
+        with self._lock:
+            self.received += len(response.content)
         return Exchange(
             operation=operation,
             url=url,

@@ -42,12 +42,59 @@ class Report:
     outcome: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     wire: dict[str, dict[str, int]] = field(default_factory=dict)  # undocumented wire choices seen, counted
+    received: int = 0  # bytes of response bodies
+    reused: int = 0  # free codes of earlier runs used instead of new ones
+    per_test: dict[str, list[int]] = field(default_factory=dict)  # test id -> [requests, bytes received]
+    preflight: dict[str, Any] = field(default_factory=dict)
+    sizes_before: dict[int, int] = field(default_factory=dict)  # codes per program before and after the run
+    sizes_after: dict[int, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def observe(self, observation: Observation) -> None:
         """Record one observation (thread-safe)."""
         with self._lock:
             self.observations.append(observation)
+
+    def count_test(self, test_id: str, requests: int, received: int) -> None:
+        """Record what one test cost."""
+        with self._lock:  # Schemathesis runs several items under one test id: add them up
+            known = self.per_test.get(test_id, [0, 0])
+            self.per_test[test_id] = [known[0] + requests, known[1] + received]
+
+    def part(self) -> dict[str, Any]:
+        """What a pytest-xdist worker sends the controller (plain data)."""
+        return {
+            "observations": [asdict(o) for o in self.observations],
+            "uncleaned": self.uncleaned,
+            "cleaned": self.cleaned,
+            "requests": self.requests,
+            "received": self.received,
+            "reused": self.reused,
+            "notes": self.notes,
+            "wire": self.wire,
+            "per_test": self.per_test,
+        }
+
+    def merge(self, part: dict[str, Any]) -> None:
+        """Add a worker's part to this (the controller's) report."""
+        with self._lock:
+            self.observations += [Observation(**o) for o in part["observations"]]
+            self.uncleaned += part["uncleaned"]
+            self.cleaned += part["cleaned"]
+            self.requests += part["requests"]
+            self.received += part["received"]
+            self.reused += part["reused"]
+            self.notes += [n for n in part["notes"] if n not in self.notes]
+            self.per_test.update(part["per_test"])
+            for what, values in part["wire"].items():
+                mine = self.wire.setdefault(what, {})
+                for value, count in values.items():
+                    mine[value] = mine.get(value, 0) + count
+
+    def costliest(self, limit: int = 10) -> list[tuple[str, int, int]]:
+        """The tests that sent the most requests: (test id, requests, bytes received)."""
+        ranked = sorted(self.per_test.items(), key=lambda item: (-item[1][0], item[0]))
+        return [(name, cost[0], cost[1]) for name, cost in ranked[:limit]]
 
     def error_numbers(self) -> dict[str, list[int]]:
         """Every non-zero error number seen, per rule."""
@@ -69,6 +116,15 @@ class Report:
             "hypothesis_seed": self.seed,
             "profile": self.profile,
             "requests": self.requests,
+            "bytes_received": self.received,
+            "reused_free_codes_of_earlier_runs": self.reused,
+            "preflight": self.preflight,
+            "program_sizes": {
+                str(p): {"before": n, "after": self.sizes_after.get(p)} for p, n in sorted(self.sizes_before.items())
+            },
+            "requests_per_test": {
+                k: {"requests": v[0], "bytes_received": v[1]} for k, v in sorted(self.per_test.items())
+            },
             "outcome": self.outcome,
             "error_numbers_per_rule": self.error_numbers(),
             "undocumented_outcomes": [asdict(o) for o in self.undocumented()],
@@ -87,7 +143,8 @@ class Report:
             f"* target: {self.target}",
             f"* code prefix of this run: `{self.prefix}`",
             f"* Hypothesis seed: {self.seed}; profile: {self.profile}",
-            f"* requests sent: {self.requests}",
+            f"* requests sent: {self.requests} ({self.received} bytes received; preflight: "
+            f"{self.preflight.get('requests', 0)} of them)",
             "* outcome: " + ", ".join(f"{k} {v}" for k, v in sorted(self.outcome.items())),
             "",
             "## Non-zero error numbers per rule",
@@ -111,14 +168,21 @@ class Report:
         lines += ["| what | value | answers |", "| --- | --- | --- |"]
         for what, values in self.wire.items():
             lines += [f"| {what} | {value} | {count} |" for value, count in values.items()]
+        lines += ["", "## Program sizes (codes)", "", f"Free codes of earlier runs reused: {self.reused}.", ""]
+        lines += ["| program | before | after |", "| --- | --- | --- |"]
+        lines += [f"| {p} | {n} | {self.sizes_after.get(p, '?')} |" for p, n in sorted(self.sizes_before.items())]
+        lines += ["", "## Costliest tests (requests, bytes received)", ""]
+        lines += ["| test | requests | bytes received |", "| --- | --- | --- |"]
+        lines += [f"| {name} | {n} | {size} |" for name, n, size in self.costliest()]
         lines += ["", "## Cleanup", ""]
         lines.append(f"* cleaned: {len(self.cleaned)}")
         lines.append(f"* could not be cleaned: {len(self.uncleaned)}")
         lines += [f"  * {item}" for item in self.uncleaned[:200]]
         if len(self.uncleaned) > 200:
             lines.append(f"  * ... and {len(self.uncleaned) - 200} more (see contract-report.json)")
-        if self.notes:
-            lines += ["", "## Notes", ""] + [f"* {n}" for n in self.notes]
+        notes = [*self.preflight.get("notes", []), *self.notes]
+        if notes:
+            lines += ["", "## Notes", ""] + [f"* {n}" for n in notes]
         return "\n".join(lines) + "\n"
 
     def write(self, directory: Path) -> tuple[Path, Path]:

@@ -7,9 +7,10 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from contract_tests.batches import entry_of
 from contract_tests.exchange import Exchange, status_problem
 from contract_tests.report import Observation
-from contract_tests.rule_setup import RuleCase, Scenario, arrange
+from contract_tests.rule_setup import RuleCase, Scenario, arrange, may_draw
 from contract_tests.suite import Suite
 from contract_tests.validity import response_problems
 from contract_tests.world import (
@@ -27,22 +28,34 @@ from contract_tests.world import (
 
 def run_rule_case(suite: Suite, case: RuleCase, data: st.DataObject) -> None:
     """Check one example of ``case``; ContractViolation names the rule and shows the evidence."""
+    suite.frame.begin()  # the whole-program frame check runs once per batch of cases (contract_tests/batches.py)
     scenario = arrange(suite, case, data)
     client, rule = suite.client, case.rule
-    watched = [c for c in [scenario.code, *scenario.new_codes, *scenario.duplicates] if c]
-    before = snapshot(client, suite.target.programs)
+    watched = [c for c in [scenario.code, *scenario.new_codes, *scenario.duplicates, *scenario.neighbours] if c]
+    # export_all only where only it can tell: which code a pool draw took, and what export_all itself lists
+    exported = [scenario.program] if may_draw(case) or rule.operation == "export_all" else []
     gets_before = {c: get_code(client, scenario.program, c) for c in watched}
+    before = _view(scenario.program, gets_before, snapshot(client, exported))
     exchange = client.call(
         rule.operation, scenario.body, body_format=case.body_format, token=scenario.token, bearer=scenario.bearer
     )
-    after = snapshot(client, suite.target.programs)
-    gets_after = {c: get_code(client, scenario.program, c) for c in watched}
-    changes = diff(before, after)
+    after = _view(
+        scenario.program,
+        gets_after := {c: get_code(client, scenario.program, c) for c in watched},
+        snapshot(client, exported),
+    )
+    suite.frame.note(case.id, scenario.program, gets_after)
+    suite.holders.update({(scenario.program, c): str(i.get("profile_id") or "") for c, i in gets_after.items() if i})
+    # other workers' codes change too; not during a pool draw, which holds the run's lock alone and may take one
+    changes = {key: ch for key, ch in diff(before, after).items() if may_draw(case) or not suite.foreign(key[1])}
     for code in watched:
         if holder_view(gets_before[code]) != holder_view(gets_after[code]):
             changes.setdefault(
                 (scenario.program, code), (before[scenario.program].get(code), after[scenario.program].get(code))
             )
+    if may_draw(case):  # the codes the draw took: judged below, not again by the batch's frame check
+        suite.frame.saw(scenario.program, {code: after[program].get(code) for program, code in changes})
+        suite.taken.add(k for k in changes if not k[1].startswith(suite.names.prefix))  # cleanup detaches them
     summary = describe_changes(changes)
     suite.report.observe(
         Observation(
@@ -67,6 +80,18 @@ def run_rule_case(suite: Suite, case: RuleCase, data: st.DataObject) -> None:
             f"{title}\nrule {rule.id}: {rule.summary}\nsource: {rule.source}\nproblems:\n{evidence}\n"
             f"{client.describe(exchange)}\nstate change seen through export_all/get:\n{summary}"
         )
+
+
+def _view(program: int, gets: dict[str, dict[str, Any] | None], exported: Snapshot) -> Snapshot:
+    """The program as this case saw it: the codes it named as get reports them, over export_all when taken."""
+    view = dict(exported.get(program, {}))
+    for code, info in gets.items():
+        entry = entry_of(info)
+        if entry is None:
+            view.pop(code, None)
+        else:
+            view[code] = entry
+    return {program: view}
 
 
 def _shape(changes: dict[tuple[int, str], Change]) -> list[tuple[int, bool, bool, bool, bool]]:
@@ -101,7 +126,16 @@ def _behaves_as(
     reference = arrange(suite, twin, data, placement="body")
     before = snapshot(suite.client, suite.target.programs)
     answer = suite.client.call(rule.operation, reference.body, body_format=case.body_format, token="valid")
-    reference_changes = diff(before, snapshot(suite.client, suite.target.programs))
+    reference_changes = {
+        key: ch
+        for key, ch in diff(before, snapshot(suite.client, suite.target.programs)).items()
+        if not suite.foreign(key[1])  # other workers' codes change too
+    }
+    # the twin's own codes (arranged, then changed): not the batch frame's to report
+    for (program, code), (_, entry) in reference_changes.items():
+        suite.frame.saw(program, {code: entry})
+    named = [c for c in [reference.code, *reference.new_codes, *reference.duplicates, *reference.neighbours] if c]
+    suite.frame.note(case.id, reference.program, {c: get_code(suite.client, reference.program, c) for c in named})
     if answer.error != 0:
         problems.append(f"served, but the same request with the token in the body got error {answer.error}")
     elif _shape(changes) != _shape(reference_changes):
@@ -282,7 +316,7 @@ def _reports(suite: Suite, case: RuleCase, sc: Scenario, exchange: Exchange, aft
             return ["export_all data is not a list"]
         listed = {item.get("code"): item for item in data if isinstance(item, dict)}
         problems = []
-        if set(listed) != set(after[sc.program]):
+        if {c for c in listed if not suite.foreign(str(c))} != {c for c in after[sc.program] if not suite.foreign(c)}:
             problems.append("export_all does not list exactly the program's codes")
         item = listed.get(sc.code)
         if item is None or not item.get("attached") or item.get("activated"):

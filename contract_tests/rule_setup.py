@@ -58,6 +58,26 @@ def rule_cases(rules: tuple[Rule, ...]) -> list[RuleCase]:
     return cases
 
 
+def smoke_cases(cases: list[RuleCase]) -> list[RuleCase]:
+    """One case per rule and operation, chosen so that together they cover every matching mode of each
+    operation and every request × response format pair of each operation (``--profile smoke``)."""
+    groups: dict[tuple[str, str], list[RuleCase]] = {}
+    for case in cases:
+        groups.setdefault((case.rule.id, case.rule.operation), []).append(case)
+    covered: set[tuple[str, ...]] = set()
+
+    def features(case: RuleCase) -> set[tuple[str, ...]]:
+        op = case.rule.operation
+        return {("mode", op, case.mode or ""), ("formats", op, case.body_format, case.response_format)}
+
+    chosen = []
+    for group in groups.values():
+        best = max(group, key=lambda c: len(features(c) - covered))  # first of the most useful, in case order
+        chosen.append(best)
+        covered |= features(best)
+    return chosen
+
+
 @dataclass
 class Scenario:
     """The arranged state and the request of one example."""
@@ -75,6 +95,7 @@ class Scenario:
     duplicates: list[str] = field(default_factory=list)
     expire_date: str | None = None
     violation: str = ""
+    neighbours: list[str] = field(default_factory=list)  # setup codes the request must leave alone (read with get)
 
 
 def needs(case: RuleCase, suite: Suite) -> str:
@@ -82,6 +103,16 @@ def needs(case: RuleCase, suite: Suite) -> str:
     if case.rule.given_value("pool") == "empty" and suite.target.exhausted is None:
         return "the target file names no loyalty_programs.exhausted program (a program without free codes)"
     return ""
+
+
+def may_draw(case: RuleCase) -> bool:
+    """Whether the case sends attach without a code to a program with free codes: a pool draw, which may take
+    any free code of the program (the exhausted program has none: nothing to take, nothing to hold the lock for)."""
+    return (
+        case.rule.operation == "attach"
+        and _default_code_state(case.rule) == "omitted"
+        and case.rule.given_value("pool") != "empty"
+    )
 
 
 def _default_code_state(rule: Rule) -> str:
@@ -92,6 +123,18 @@ def _default_code_state(rule: Rule) -> str:
     if rule.operation == "import":
         return "new"
     return "attached_to_profile"
+
+
+def free_code(suite: Suite, program: int, fresh: str) -> str:
+    """A free code in ``program``: one an earlier run left (no new code on the server), else ``fresh``, imported.
+
+    ``fresh`` is drawn either way, so a seed draws the same examples whether or not leftovers exist.
+    """
+    reused = suite.leftovers.take(program)
+    if reused is not None:
+        return reused
+    actions.import_codes(suite.client, program, [fresh])
+    return fresh
 
 
 def _choice(data: st.DataObject, options: list[Any], salt: int, label: str) -> Any:
@@ -146,10 +189,11 @@ def arrange(suite: Suite, case: RuleCase, data: st.DataObject, *, placement: str
     flavour = _choice(data, list(CODE_FLAVOURS), salt // 17, "code flavour")
     fresh = promo_codes(prefix=suite.names.next_prefix, flavour=flavour)
     code = None if code_state in ("omitted", "new", "duplicate") else data.draw(fresh, label="code")
+    if code is not None and code_state != "unknown":
+        code = free_code(suite, program, code)
     scenario = Scenario(kind, program, matched, other, code, code_state, {"loyalty_id": program})
 
     if code is not None and code_state != "unknown":
-        actions.import_codes(client, program, [code])
         if code_state in ("attached_to_profile", "attached_to_several", "activated"):
             actions.attach(client, target, program, code, matched)
         if code_state in ("attached_to_other", "attached_to_several"):
@@ -157,11 +201,12 @@ def arrange(suite: Suite, case: RuleCase, data: st.DataObject, *, placement: str
         if code_state == "activated":
             actions.activate(client, program, code)
     if rule.given_value("pool") == "has_free":
-        actions.import_codes(client, program, [data.draw(fresh, label="pool code")])
+        scenario.neighbours.append(free_code(suite, program, data.draw(fresh, label="pool code")))
     if rule.operation in ("activate", "update") and kind != "exhausted":
-        decoy = data.draw(fresh, label="decoy code")  # an attached neighbour: a server must leave it alone
-        actions.import_codes(client, program, [decoy])
+        # an attached neighbour: a server must leave it alone
+        decoy = free_code(suite, program, data.draw(fresh, label="decoy code"))
         actions.attach(client, target, program, decoy, other)
+        scenario.neighbours.append(decoy)
 
     body = scenario.body
     op = rule.operation
@@ -169,8 +214,7 @@ def arrange(suite: Suite, case: RuleCase, data: st.DataObject, *, placement: str
         # two or more: XML carries an array as repeated elements, and one element proves nothing
         scenario.new_codes = data.draw(st.lists(fresh, min_size=2, max_size=3), label="new codes")
         if rule.given_value("codes") == "duplicate":
-            dup = data.draw(fresh, label="duplicate")
-            actions.import_codes(client, program, [dup])
+            dup = free_code(suite, program, data.draw(fresh, label="duplicate"))
             if _choice(data, [False, True], salt // 5, "duplicate attached"):
                 actions.attach(client, target, program, dup, matched)
             scenario.duplicates = [dup]

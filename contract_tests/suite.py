@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
+from contract_tests.batches import FrameWatch, TakenLog
+from contract_tests.budgets import PROFILES
 from contract_tests.exchange import Client
+from contract_tests.leftovers import Leftovers
 from contract_tests.report import Report
+from contract_tests.session import Run, RunLock
 from contract_tests.strategies import CodeNames
 from contract_tests.target import Target
 from promo_spec import Spec, load_spec
@@ -25,7 +30,25 @@ class Suite:
     spec: Spec
     names: CodeNames
     report: Report
+    frame: FrameWatch  # the whole-program frame check of the open batch of rule cases
+    run: Run | None = None
+    lock: RunLock = field(default_factory=lambda: RunLock(None))
+    taken: TakenLog = field(default_factory=lambda: TakenLog(None))  # codes outside the namespace it changed
+    holders: dict[tuple[int, str], str] = field(default_factory=dict)  # last profile_id get named, for cleanup
+    leftovers: Leftovers = field(default_factory=lambda: Leftovers({}, TakenLog(None)))  # earlier runs' free codes
 
     def __repr__(self) -> str:
         # Hypothesis and pytest print arguments: keep it short, and free of anything secret
         return f"Suite({self.target.source}, {self.target.base_url})"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        # Hypothesis pretty-prints dataclasses field by field (the report, the token's Target): use the short form
+        printer.text(repr(self))
+
+    def budget(self, name: str) -> int:
+        """The number ``name`` of the run's example profile (``--profile``)."""
+        return PROFILES[self.report.profile][name]
+
+    def foreign(self, code: str) -> bool:
+        """True for a code another worker of this run created: other tests' business, not this one's."""
+        return self.run is not None and self.run.foreign(code)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import threading
 
-from contract_tests import actions
 from contract_tests.actions import attach_body
-from contract_tests.budgets import budget
 from contract_tests.exchange import Exchange
 from contract_tests.report import Observation
+from contract_tests.rule_setup import free_code
 from contract_tests.suite import Suite
 from contract_tests.target import Profile
 from contract_tests.world import ContractViolation, get_code
@@ -43,9 +42,8 @@ def test_concurrent_attach_has_one_winner(suite: Suite) -> None:
     target, client = suite.target, suite.client
     program = target.personal
     contenders = list(target.profiles)
-    for round_number in range(budget("rounds")):
-        code = f"{suite.names.next_prefix()}race{round_number}"
-        actions.import_codes(client, program, [code])
+    for round_number in range(suite.budget("rounds")):
+        code = free_code(suite, program, f"{suite.names.next_prefix()}race{round_number}")
         exchanges = _race(suite, program, code, contenders)
         winners = [i for i, a in enumerate(exchanges) if a.error == 0]
         for exchange in exchanges:

@@ -6,15 +6,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from contract_tests.budgets import ACTIVE
 from contract_tests.rule_runner import run_rule_case
-from contract_tests.rule_setup import RuleCase, needs, rule_cases
-from contract_tests.suite import Suite, spec_for
-
-CASES = rule_cases(spec_for(ACTIVE["api_version"]).rules)  # the target file's API version (set at configure)
+from contract_tests.rule_setup import RuleCase, needs
+from contract_tests.suite import Suite
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+# parametrized with ``case`` by conftest.pytest_generate_tests: the rules of the target file's API version
 @given(data=st.data())
 def test_rule(suite: Suite, case: RuleCase, data: st.DataObject) -> None:
     """The server answers and changes state as the rule says (documented/inferred) or as recorded (undocumented)."""

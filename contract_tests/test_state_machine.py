@@ -14,17 +14,11 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, multiple, rule, run_state_machine_as_test
 
 from contract_tests.actions import attach_body
-from contract_tests.budgets import budget
+from contract_tests.batches import entry_of
 from contract_tests.exchange import Exchange
-from contract_tests.strategies import expire_dates, matching_modes, promo_codes
+from contract_tests.strategies import expire_dates, matching_modes, promo_code_suffixes
 from contract_tests.suite import Suite
-from contract_tests.world import ContractViolation, export_program, get_code, same_instant
-
-CURRENT: list[Suite] = []
-
-
-def _fresh_prefix() -> str:
-    return CURRENT[0].names.next_prefix()
+from contract_tests.world import ContractViolation, Entry, export_program, get_code, same_instant
 
 
 @dataclass
@@ -43,10 +37,10 @@ class PromoCodeMachine(RuleBasedStateMachine):
     """Rules are the API's verbs; the invariant compares the server (export_all, get) with the model."""
 
     codes = Bundle("codes")
+    suite: Suite  # set on the subclass each test run makes (test_state_machine): no module state
 
     def __init__(self) -> None:
         super().__init__()
-        self.suite = CURRENT[0]
         self.model: dict[Key, CodeModel] = {}
 
     # helpers -----------------------------------------------------------------------------------------
@@ -75,10 +69,11 @@ class PromoCodeMachine(RuleBasedStateMachine):
     @rule(
         target=codes,
         kind=st.sampled_from(["personal", "universal"]),
-        new=st.lists(promo_codes(prefix=_fresh_prefix), min_size=1, max_size=2),
+        new=st.lists(promo_code_suffixes(), min_size=1, max_size=2),
         body_format=st.sampled_from(["json", "xml"]),
     )
     def import_codes(self, kind: str, new: list[str], body_format: str) -> Any:
+        new = [self.suite.names.next_prefix() + suffix for suffix in new]
         exchange = self._send("import", {"loyalty_id": self._program(kind), "codes": new}, body_format)
         self._expect(exchange, success=True, rule_id="import.codes-new")
         if exchange.envelope and exchange.envelope.get("inserted") != len(new):
@@ -189,14 +184,26 @@ class PromoCodeMachine(RuleBasedStateMachine):
     # invariant ---------------------------------------------------------------------------------------
     @invariant()
     def server_state_matches_model(self) -> None:
+        self._compare(listed=None)
+
+    finished: list[PromoCodeMachine]  # every run of this test, for one export_all at its end
+
+    def teardown(self) -> None:
+        self.finished.append(self)
+
+    def compare_with_export(self, listed: dict[str, dict[str, Entry]]) -> None:
+        """The run's codes as export_all lists them (read once per test: its cost grows with the program)."""
+        self._compare(listed=listed)
+
+    def _compare(self, *, listed: dict[str, dict[str, Entry]] | None) -> None:
+        """The server (get of every code, export_all when ``listed``) against the model."""
         if not self.model:
             return
         client, target = self.suite.client, self.suite.target
-        listed = {kind: export_program(client, self._program(kind)) for kind in ("personal", "universal")}
         problems = []
         for (kind, code), state in self.model.items():
-            entry = listed[kind].get(code)
             info = get_code(client, self._program(kind), code)
+            entry = entry_of(info) if listed is None else listed[kind].get(code)
             if entry is None or info is None:
                 problems.append(f"{code!r} is missing from program {kind} (export_all or get)")
                 continue
@@ -227,8 +234,15 @@ class PromoCodeMachine(RuleBasedStateMachine):
 
 def test_state_machine(suite: Suite) -> None:
     """Random sequences of the API's verbs keep the server in the state the documented rules predict."""
-    CURRENT[:] = [suite]
+    finished: list[PromoCodeMachine] = []
+    bound = type("PromoCodeMachineOfThisRun", (PromoCodeMachine,), {"suite": suite, "finished": finished})
     run_state_machine_as_test(
-        PromoCodeMachine,
-        settings=settings(settings.default, max_examples=budget("machine"), stateful_step_count=budget("steps")),
+        bound,
+        settings=settings(
+            settings.default, max_examples=suite.budget("machine"), stateful_step_count=suite.budget("steps")
+        ),
     )
+    # the runs' codes are this process's own and no pool draw runs meanwhile: their last state still holds
+    listed = {k: export_program(suite.client, suite.target.program(k)) for k in ("personal", "universal")}
+    for machine in finished:
+        machine.compare_with_export(listed)

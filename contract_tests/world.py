@@ -38,9 +38,9 @@ def require_success(client: Client, exchange: Exchange, what: str) -> Any:
     return exchange.data
 
 
-def export_program(client: Client, program: int) -> dict[str, Entry]:
-    """Return every code of ``program`` as export_all lists it."""
-    exchange = client.call("export_all", {"loyalty_id": program})
+def export_program(client: Client, program: int, *, exchange: Exchange | None = None) -> dict[str, Entry]:
+    """Return every code of ``program`` as export_all lists it (read from ``exchange`` when already sent)."""
+    exchange = exchange or client.call("export_all", {"loyalty_id": program})
     data = require_success(client, exchange, f"export_all of program {program}")
     if not isinstance(data, list):
         raise ContractViolation(f"export_all of program {program} gave no list\n{client.describe(exchange)}")

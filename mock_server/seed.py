@@ -32,6 +32,8 @@ from typing import Any
 
 import yaml
 
+from promo_spec.config_schema import load_schema, problems
+
 KINDS = ("personal", "universal")
 
 
@@ -113,8 +115,17 @@ def load_seed(path: Path | str | None = None) -> Seed:
 
 
 def parse_seed(document: Any, *, source: str = "<seed>") -> Seed:
-    """Check an already parsed seed document and return it as a Seed."""
+    """Check an already parsed seed document (its JSON Schema, then what a schema cannot say) and return it."""
+    found = problems(_SCHEMA, document)
+    if found:
+        first = found[0]
+        text = f"{first.text} is required" if first.kind == "missing" else first.text
+        at = first.path if first.kind != "missing" else (f"{first.path}.{first.text}" if first.path else first.text)
+        raise SeedError(f"{source}: {at}: {text}" if at else f"{source}: {text}")
     return _Parser(source).seed(document)
+
+
+_SCHEMA = load_schema(Path(__file__).resolve().parent / "seed.schema.json")
 
 
 class _Parser:
@@ -124,31 +135,18 @@ class _Parser:
     def fail(self, at: str, message: str) -> SeedError:
         return SeedError(f"{self.source}: {at}: {message}" if at else f"{self.source}: {message}")
 
+    # the shapes below were checked by seed.schema.json; these only read them
     def mapping(self, value: Any, at: str, *, required: tuple[str, ...], allowed: tuple[str, ...]) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            raise self.fail(at, f"must be a mapping with keys {', '.join(required)}")
-        for key in value:
-            if key not in allowed:
-                raise self.fail(f"{at}.{key}" if at else str(key), f"unknown key; allowed: {', '.join(allowed)}")
-        for key in required:
-            if key not in value:
-                raise self.fail(f"{at}.{key}" if at else key, "is required")
-        return value
+        return dict(value)
 
     def listing(self, value: Any, at: str) -> list[Any]:
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            raise self.fail(at, "must be a list")
-        return value
+        return list(value or [])
 
     def integer(self, value: Any, at: str) -> int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.fail(at, f"must be an integer, not {value!r}")
-        return value
+        return int(value)
 
     def text(self, value: Any, at: str) -> str:
-        if not isinstance(value, str) or not value:
+        if not isinstance(value, str) or not value:  # times and custom field names are not in the schema's reach
             raise self.fail(at, f"must be a non-empty string (quote it in YAML), not {value!r}")
         return value
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 from typing import Any
 
@@ -71,14 +72,18 @@ def test_exhausted_is_optional() -> None:
         (_with(profiles=[GOOD["profiles"][0]]), ENV, "two or more"),
         (_with(profiles=[GOOD["profiles"][0], {"profile_id": "x"}]), ENV, "profiles[1]' lacks email, phone, custom"),
         (_with(profiles=[GOOD["profiles"][0], GOOD["profiles"][0]]), ENV, "profile_id repeats"),
-        (_with(loyalty_programs={"personal": 11}), ENV, "loyalty_programs.universal' is missing"),
+        (_with(loyalty_programs={"personal": 11}), ENV, "lacks universal: add loyalty_programs.universal"),
         (
             _with(loyalty_programs={"personal": 11, "universal": "12"}),
             ENV,
             "loyalty_programs.universal' must be an integer",
         ),
         (_with(loyalty_programs={"personal": 11, "universal": 11}), ENV, "different programs"),
-        (_with(surprise=1), ENV, "unknown key(s) surprise"),
+        (
+            _with(surprise=1),
+            ENV,
+            "'surprise' is not a key of the target file; allowed: allow_remote, api_version, base_url",
+        ),
         (_with(request_budget=0), ENV, "request_budget"),
         (_with(rate_limit_per_second=-1), ENV, "rate_limit_per_second"),
         (_with(xml_content_type="application/json"), ENV, "'xml_content_type' must be an XML media type"),
@@ -132,3 +137,51 @@ def test_shipped_examples_are_valid() -> None:
 def test_near_miss_tokens_differ_from_the_token_and_are_never_empty() -> None:
     assert parse_target(GOOD, where="t", environ=ENV).near_miss_tokens == ("secretx", "secre")
     assert parse_target(GOOD, where="t", environ={"CT_TOKEN": "k"}).near_miss_tokens == ("kx",)
+
+
+def test_a_typo_gets_the_closest_key() -> None:
+    data = _with(base_url=None)
+    data["base_ur"] = GOOD["base_url"]
+    with pytest.raises(TargetError) as caught:
+        parse_target(data, where="t.yaml", environ=ENV)
+    first = str(caught.value).splitlines()[0]
+    assert first == (
+        "target file t.yaml: 'base_ur' is not a key of the target file (did you mean 'base_url'?); allowed: "
+        "allow_remote, api_version, base_url, db_id, loyalty_programs, name, profiles, rate_limit_per_second, "
+        "request_budget, timeout_seconds, token_env, xml_content_type"
+    )
+    assert "also: missing key(s) base_url" in str(caught.value)
+
+
+def test_a_nested_typo_and_every_problem_are_named() -> None:
+    data = copy.deepcopy(GOOD)
+    data["profiles"][1]["emial"] = data["profiles"][1].pop("email")
+    data["db_id"] = "one"
+    with pytest.raises(TargetError) as caught:
+        parse_target(data, where="t.yaml", environ=ENV)
+    lines = str(caught.value).splitlines()
+    assert "'profiles[1].emial' is not a key of the target file (did you mean 'email'?)" in lines[0]
+    assert "also: 'profiles[1]' lacks email: add profiles[1].email" in lines[1]
+    assert "also: 'db_id' must be an integer, not 'one'" in lines[2]
+
+
+def test_name_labels_the_target() -> None:
+    target = parse_target(_with(name="staging EU"), where="t.yaml", environ=ENV)
+    assert target.label == "staging EU (http://127.0.0.1:8080)"
+    assert parse_target(GOOD, where="t.yaml", environ=ENV).label == "t.yaml (http://127.0.0.1:8080)"
+    with pytest.raises(TargetError, match="'name' must be a non-empty string"):
+        parse_target(_with(name=" "), where="t.yaml", environ=ENV)
+
+
+def test_every_key_of_the_schema_is_documented() -> None:
+    from contract_tests.target import SCHEMA_PATH
+
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    keys = set(schema["properties"]) | set(schema["properties"]["loyalty_programs"]["properties"])
+    keys |= set(schema["$defs"]["profile"]["properties"]) | {"field_name", "field_value"}
+    root = Path(__file__).resolve().parents[2]
+    readme = (root / "contract_tests" / "README.md").read_text(encoding="utf-8")
+    example = (root / "contract_tests" / "targets" / "staging.example.yaml").read_text(encoding="utf-8")
+    for key in sorted(keys):
+        assert f"`{key}`" in readme, f"contract_tests/README.md does not document {key}"
+        assert f"{key}:" in example, f"staging.example.yaml does not show {key}"

@@ -134,3 +134,10 @@ def test_the_readme_lists_every_own_choice_and_fault() -> None:
         assert f'{failure.code} "{failure.text}' in readme, failure
     for name in FAULTS:
         assert f"| `{name}` |" in readme, name
+
+
+def test_a_seed_typo_gets_the_closest_key(tmp_path: Path) -> None:
+    path = tmp_path / "seed.yaml"
+    path.write_text(GOOD.replace("programs:", "programz:"), encoding="utf-8")
+    with pytest.raises(SeedError, match=r"programz: unknown key \(did you mean 'programs'\?\)"):
+        load_seed(path)

@@ -1,0 +1,157 @@
+"""The contract suite's wall time by target: program size and network round trip, sequential and with workers.
+
+Runs the default profile (``python -m pytest contract_tests --target FILE``) against a fresh promo-mock per run:
+
+* ``default seed``: the baseline;
+* ``20,000 codes``: programs 11 and 12 each hold 20,000 more codes (goal: within 1.5x of the baseline);
+* ``20 ms RTT``: the default seed behind bench/contract/delay_proxy.py (10 ms each way), sequential and with
+  ``-n 4`` (goal with workers: within 60 s).
+
+Prints medians of ``--repeat`` runs, ratios to the baseline, requests and bytes received per run.
+Usage: python bench/contract/run.py [--repeat N] [--only NAME ...] [--workers N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from delay_proxy import delayed
+
+from contract_tests.power import ROOT, suite_command, write_target
+from mock_server.seed import default_seed_path
+
+TOKEN = "bench-contract-token"
+LISTENING = re.compile(r"listening on (http://127\.0\.0\.1:\d+)")
+BIG = 20_000
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One way to run the suite: which seed, how much delay, how many workers."""
+
+    name: str
+    big: bool = False
+    delay_ms: float = 0.0
+    workers: int = 0
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One run: seconds, exit code, requests and bytes received (from the report)."""
+
+    seconds: float
+    exit_code: int
+    requests: int
+    received: int
+
+
+def big_seed(path: Path) -> Path:
+    """The default seed plus ``BIG`` free codes in each of programs 11 and 12."""
+    seed = yaml.safe_load(default_seed_path().read_text(encoding="utf-8"))
+    for program in seed["programs"]:
+        if program["id"] in (11, 12):
+            program["codes"] = list(program["codes"]) + [f"B{program['id']}-{n:06d}" for n in range(BIG)]
+    path.write_text(yaml.safe_dump(seed), encoding="utf-8")
+    return path
+
+
+@contextlib.contextmanager
+def mock(seed: Path | None) -> Iterator[str]:
+    """A promo-mock subprocess on a port the OS picks; yields its base URL."""
+    command = [sys.executable, "-m", "mock_server.cli", "--port", "0"] + (["--seed", str(seed)] if seed else [])
+    env = dict(os.environ, ALTCRAFT_TOKEN=TOKEN)
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        line = process.stdout.readline() if process.stdout else ""
+        found = LISTENING.search(line)
+        if not found:
+            raise RuntimeError(f"promo-mock did not start: {line.strip()!r}")
+        yield found.group(1)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def run_once(setting: Setting, work: Path, seed: Path) -> Outcome:
+    """Run the suite once in ``setting`` against a fresh mock."""
+    with mock(seed if setting.big else None) as url, contextlib.ExitStack() as stack:
+        if setting.delay_ms:
+            url = stack.enter_context(delayed(url, delay_ms=setting.delay_ms / 2))
+        target = write_target(url, work / "target.yaml")
+        extra = ["-n", str(setting.workers)] if setting.workers else []
+        started = time.monotonic()
+        done = subprocess.run(
+            suite_command(target, work, *extra),
+            cwd=ROOT,
+            env=dict(os.environ, ALTCRAFT_TOKEN=TOKEN),
+            capture_output=True,
+            text=True,
+            timeout=3600,
+        )
+        seconds = time.monotonic() - started
+    report = json.loads((work / "reports" / "contract-report.json").read_text(encoding="utf-8"))
+    return Outcome(seconds, done.returncode, int(report.get("requests", 0)), int(report.get("bytes_received", 0)))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the table; exit 1 when a run did not pass."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=1, help="runs per setting; medians are printed (default 1)")
+    parser.add_argument("--workers", type=int, default=4, help="workers of the parallel setting (default 4)")
+    parser.add_argument("--only", nargs="*", default=None, help="setting names to run (default: all)")
+    args = parser.parse_args(argv)
+    settings = [
+        Setting("default seed"),
+        Setting(f"{BIG:,} codes in programs 11 and 12", big=True),
+        Setting("default seed, 20 ms RTT", delay_ms=20),
+        Setting(f"default seed, 20 ms RTT, -n {args.workers}", delay_ms=20, workers=args.workers),
+    ]
+    if args.only:
+        settings = [s for s in settings if any(o in s.name for o in args.only)]
+    print("contract suite, default profile (machine shared with other jobs: timings are noisy)")
+    print("| target | median s | vs default seed | requests | MB received | exit |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    baseline = None
+    failed = False
+    with tempfile.TemporaryDirectory(prefix="bench-contract-") as tmp:
+        seed = big_seed(Path(tmp) / "big-seed.yaml")
+        for setting in settings:
+            outcomes = []
+            for index in range(args.repeat):
+                work = Path(tmp) / f"{setting.name}-{index}".replace(" ", "_").replace(",", "")
+                work.mkdir()
+                outcomes.append(run_once(setting, work, seed))
+            median = statistics.median(o.seconds for o in outcomes)
+            if setting == settings[0] and not setting.big and not setting.delay_ms:
+                baseline = median
+            ratio = f"{median / baseline:.2f}x" if baseline else "-"
+            last = outcomes[-1]
+            codes = ",".join(str(o.exit_code) for o in outcomes)
+            failed |= any(o.exit_code for o in outcomes)
+            print(
+                f"| {setting.name} | {median:.1f} | {ratio} | {last.requests} | {last.received / 1e6:.1f} | {codes} |",
+                flush=True,
+            )
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,149 @@
+"""Starting and ending a run (pytest wiring): the target, the embedded mock, the preflight, the stash keys."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import random
+import secrets
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from contract_tests.exchange import Client, Masker
+from contract_tests.preflight import PreflightError, free_suite_codes, preflight
+from contract_tests.report import Report
+from contract_tests.session import Run, lock_file
+from contract_tests.suite import Suite, spec_for
+from contract_tests.target import Target, TargetError, load_target
+from contract_tests.world import snapshot
+
+MOCK_TARGET = Path(__file__).parent / "targets" / "mock.yaml"
+LEFTOVERS_MAX = 2000  # free codes of earlier runs reused per program at most (far more than a run needs)
+PREFLIGHT_TIMEOUT = 5.0  # seconds per preflight request: a wrong target must be named within a few seconds
+
+TARGET_KEY = pytest.StashKey[Target]()
+MASK_KEY = pytest.StashKey[Masker]()
+SUITE_KEY = pytest.StashKey[Suite]()
+RUN_KEY = pytest.StashKey[Run]()
+REPORT_KEY = pytest.StashKey[Report]()
+STATE_KEY = pytest.StashKey[dict[str, Any]]()
+SERVER_KEY = pytest.StashKey[Any]()
+LOCK_DIR_KEY = pytest.StashKey[Path]()
+
+
+def load(config: pytest.Config) -> Target:
+    target_file = config.getoption("--target")
+    try:
+        if target_file:
+            return load_target(target_file)
+        from mock_server import DEFAULT_TOKEN
+
+        embedded = load_target(MOCK_TARGET, require_token=False)
+        token = os.environ.get(embedded.token_env) or DEFAULT_TOKEN
+        return dataclasses.replace(embedded, token=token, source="embedded mock")
+    except TargetError as exc:
+        raise pytest.UsageError(
+            f"{exc}\n(see contract_tests/targets/staging.example.yaml for a complete example)"
+        ) from None
+
+
+def only_looking(config: pytest.Config) -> bool:
+    """--collect-only, --help, --fixtures and friends: no server is started or asked."""
+    option = config.option
+    return bool(
+        getattr(option, "collectonly", False)
+        or getattr(option, "help", False)
+        or getattr(option, "showfixtures", False)
+        or getattr(option, "version", False)
+    )
+
+
+def start(config: pytest.Config, target: Target, masker: Masker) -> Run:
+    """The controller's (or a lone process's) part: start the embedded mock, preflight, choose prefix and seed."""
+    seed = config.getoption("hypothesis_seed", None)
+    if seed is None:
+        seed = str(random.SystemRandom().randrange(10**9))
+    run = Run(
+        base_url=target.base_url,
+        run_prefix=f"ct{time.strftime('%y%m%d%H%M%S')}{secrets.token_hex(2)}",
+        seed=str(seed),
+    )
+    if only_looking(config):
+        return run
+    if target.source == "embedded mock":
+        from mock_server.serve import start_background
+
+        # one mock for every worker: they share the programs, as they would share a staging server
+        server = start_background(port=0, token=target.token, api_version=target.api_version)
+        config.stash[SERVER_KEY] = server
+        run.base_url = server.url
+    if getattr(config.option, "numprocesses", None):
+        directory = Path(tempfile.mkdtemp(prefix="contract-run-"))
+        config.stash[LOCK_DIR_KEY] = directory
+        run.lock_path = lock_file(directory)
+    client = Client(
+        run.base_url,
+        target.token,
+        spec_for(target.api_version),
+        timeout=min(target.timeout_seconds, PREFLIGHT_TIMEOUT),
+        xml_type=target.xml_content_type,
+        mask=masker,
+    )
+    where = target.source if target.source != "embedded mock" else str(MOCK_TARGET)
+    try:
+        found = preflight(
+            client,
+            dataclasses.replace(target, base_url=run.base_url),
+            where=where,
+            new_code=f"{run.code_prefix}preflight",
+        )
+    except PreflightError as exc:
+        stop(config)
+        raise pytest.UsageError(
+            masker(
+                f"preflight against {target.label}: {exc}\n(the run stopped before any test; fix the target file "
+                f"{where} or the server)"
+            )
+        ) from None
+    run.sizes_before = found.sizes()
+    run.leftovers = {  # the preflight's own code stays out: the next run's preflight reuses it
+        program: [c for c in free_suite_codes(found.programs[program]) if c != found.profile_code][:LEFTOVERS_MAX]
+        for program in (target.personal, target.universal)
+        if program in found.programs
+    }
+    run.preflight_notes = found.notes
+    run.preflight_requests = client.count
+    return run
+
+
+def stop(config: pytest.Config) -> None:
+    server = config.stash.get(SERVER_KEY, None)
+    if server is not None:
+        server.stop()
+        del config.stash[SERVER_KEY]
+    directory = config.stash.get(LOCK_DIR_KEY, None)
+    if directory is not None:
+        shutil.rmtree(directory, ignore_errors=True)
+        del config.stash[LOCK_DIR_KEY]
+
+
+def sizes_after(config: pytest.Config, run: Run) -> dict[int, int]:
+    """Codes per program after the run (one export_all each), for the report."""
+    target = config.stash[TARGET_KEY]
+    client = Client(
+        run.base_url,
+        target.token,
+        spec_for(target.api_version),
+        timeout=target.timeout_seconds,
+        xml_type=target.xml_content_type,
+        mask=config.stash[MASK_KEY],
+    )
+    try:
+        return {program: len(codes) for program, codes in snapshot(client, target.programs).items()}
+    except AssertionError:  # unreachable or refusing by now: the report says so by leaving it out
+        return {}

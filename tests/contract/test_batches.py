@@ -1,0 +1,59 @@
+"""The batch frame check: export_all once per batch still sees what no case named, and where export and get differ."""
+
+from __future__ import annotations
+
+import pytest
+
+from contract_tests.batches import FrameWatch, TakenLog
+from contract_tests.exchange import Client
+from contract_tests.world import ContractViolation, get_code
+from mock_server.serve import start_background
+from promo_spec import load_spec
+
+TOKEN = "frame-token"
+
+
+def _attach(client: Client, program: int, code: str) -> None:
+    body = {"db_id": 1, "loyalty_id": program, "profile_id": "65a1f0c2e4b0a1b2c3d4e5f1", "matching": "profile_id"}
+    assert client.call("attach", dict(body, code=code)).error == 0
+
+
+def test_a_change_no_case_named_fails_the_batch() -> None:
+    with start_background(port=0, token=TOKEN) as server:
+        client = Client(server.url, TOKEN, load_spec())
+        watch = FrameWatch(client, (11, 12), size=10)
+        watch.begin()
+        _attach(client, 11, "P11-0003")  # named by the case below
+        watch.note("case-a", 11, {"P11-0003": get_code(client, 11, "P11-0003")})
+        watch.check(ignore=set(), foreign=lambda code: False)  # only named codes changed: passes
+        watch.begin()
+        _attach(client, 12, "U12-0005")  # named by nobody
+        watch.note("case-b", 11, {})
+        with pytest.raises(ContractViolation, match="codes no case named changed") as caught:
+            watch.check(ignore=set(), foreign=lambda code: False)
+        assert "U12-0005" in str(caught.value) and "case-b" in str(caught.value)
+
+
+def test_a_change_another_worker_announced_is_not_this_batchs_business() -> None:
+    with start_background(port=0, token=TOKEN) as server:
+        client = Client(server.url, TOKEN, load_spec())
+        watch = FrameWatch(client, (11,), size=10)
+        watch.begin()
+        _attach(client, 11, "P11-0004")
+        watch.note("case-c", 11, {})
+        log = TakenLog(None)
+        log.add([(11, "P11-0004")])
+        watch.check(ignore=log.all(), foreign=lambda code: False)
+
+
+def test_export_and_get_must_agree() -> None:
+    with start_background(port=0, token=TOKEN, faults=frozenset({"export-omits-activated"})) as server:
+        client = Client(server.url, TOKEN, load_spec())
+        watch = FrameWatch(client, (11,), size=10)
+        watch.begin()
+        _attach(client, 11, "P11-0006")
+        assert client.call("activate", {"loyalty_id": 11, "code": "P11-0006"}).error == 0
+        watch.note("activate-case", 11, {"P11-0006": get_code(client, 11, "P11-0006")})
+        with pytest.raises(ContractViolation, match="export_all and get disagree") as caught:
+            watch.check(ignore=set(), foreign=lambda code: False)
+        assert "activated=False, get says attached=True activated=True" in str(caught.value)

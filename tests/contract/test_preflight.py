@@ -1,0 +1,114 @@
+"""The preflight: a target file that is wrong about the server stops the run with one message, exit 4, no test run."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from contract_tests.exchange import Client
+from contract_tests.power import MOCK_TARGET, ROOT, suite_command, write_target
+from contract_tests.preflight import PreflightError, preflight
+from contract_tests.target import Target, load_target
+from mock_server.serve import start_background
+from promo_spec import load_spec
+
+TOKEN = "preflight-token-not-a-secret"
+
+
+def _run_suite(target: Path, work: Path, token: str) -> tuple[subprocess.CompletedProcess[str], float]:
+    env = dict(os.environ, ALTCRAFT_TOKEN=token)
+    started = time.monotonic()
+    run = subprocess.run(suite_command(target, work), cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    return run, time.monotonic() - started
+
+
+def _stopped_with(run: subprocess.CompletedProcess[str], says: str) -> str:
+    """The run stopped before any test with exit 4 and one message; return it."""
+    assert run.returncode == 4, run.stdout[-2000:] + run.stderr[-2000:]
+    errors = [line for line in run.stderr.splitlines() if line.startswith("ERROR: ")]
+    assert len(errors) == 1, run.stderr
+    assert says in run.stderr, run.stderr
+    assert not re.search(r"\d+ (passed|failed|error)", run.stdout), run.stdout
+    return run.stderr
+
+
+def test_a_wrong_token_stops_the_run_in_seconds(tmp_path: Path) -> None:
+    with start_background(port=0, token=TOKEN) as server:
+        target = write_target(server.url, tmp_path / "target.yaml")
+        run, seconds = _run_suite(target, tmp_path, "not-the-token")
+    message = _stopped_with(run, "the token in $ALTCRAFT_TOKEN is not accepted")
+    assert "export the API token in ALTCRAFT_TOKEN" in message
+    assert "not-the-token" not in run.stdout + run.stderr  # masked like the real token
+    assert seconds < 20  # interpreter start and imports included; the preflight itself is a few requests
+
+
+def test_a_closed_port_stops_the_run(tmp_path: Path) -> None:
+    with socket.socket() as sock:  # a port the OS just handed out, closed again: nothing listens there
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    target = write_target(f"http://127.0.0.1:{port}", tmp_path / "target.yaml")
+    run, seconds = _run_suite(target, tmp_path, TOKEN)
+    message = _stopped_with(run, f"cannot reach the server at http://127.0.0.1:{port}")
+    assert "check base_url in" in message
+    assert seconds < 20
+
+
+def test_a_missing_program_stops_the_run(tmp_path: Path) -> None:
+    with start_background(port=0, token=TOKEN) as server:
+        target = write_target(server.url, tmp_path / "target.yaml")
+        target.write_text(target.read_text(encoding="utf-8").replace("universal: 12", "universal: 99"), "utf-8")
+        run, _ = _run_suite(target, tmp_path, TOKEN)
+    _stopped_with(run, "loyalty_programs.universal: program 99 is not found")
+
+
+def _target(url: str, tmp_path: Path, *changes: tuple[str, str]) -> tuple[Client, Target]:
+    text = MOCK_TARGET.read_text(encoding="utf-8")
+    for old, new in changes:
+        assert old in text
+        text = text.replace(old, new)
+    path = write_target(url, tmp_path / "t.yaml")
+    path.write_text(re.sub(r"(?m)^base_url:.*$", f"base_url: {url}", text), encoding="utf-8")
+    target = load_target(path, environ={"ALTCRAFT_TOKEN": TOKEN})
+    return Client(url, TOKEN, load_spec()), target
+
+
+def test_an_exhausted_program_with_a_free_code_is_refused(tmp_path: Path) -> None:
+    with start_background(port=0, token=TOKEN) as server:
+        swapped = (("exhausted: 13", "exhausted: 12"), ("universal: 12", "universal: 13"))
+        client, target = _target(server.url, tmp_path, *swapped)
+        with pytest.raises(PreflightError, match=r"loyalty_programs.exhausted: program 12 has 8 free code\(s\)"):
+            preflight(client, target, where="t.yaml", new_code="ct261130000000abcd-x")
+
+
+def test_a_profile_not_found_by_an_identifier_is_named(tmp_path: Path) -> None:
+    with start_background(port=0, token=TOKEN) as server:
+        client, target = _target(server.url, tmp_path, ('phone: "+79000000002"', 'phone: "+79000000099"'))
+        with pytest.raises(PreflightError) as caught:
+            preflight(client, target, where="t.yaml", new_code="ct261130000000abcd-x")
+        message = str(caught.value)
+        assert message.startswith(
+            "profiles[1] (65a1f0c2e4b0a1b2c3d4e5f2): no profile of db_id 1 is found by phone '+79000000099'"
+        )
+        assert message.endswith("fix the identifier in the target file")
+        assert len(message.splitlines()) == 1  # the other identifiers of that profile, and the other profiles, are fine
+        # the check leaves its code free: the next preflight reuses it instead of importing another
+        codes = client.call("export_all", {"loyalty_id": 11}).data
+        mine = [c for c in codes if c["code"].startswith("ct261130000000abcd")]
+        assert len(mine) == 1 and not mine[0].get("attached")
+
+
+def test_a_good_target_passes_and_reuses_an_earlier_runs_free_code(tmp_path: Path) -> None:
+    with start_background(port=0, token=TOKEN) as server:
+        client, target = _target(server.url, tmp_path)
+        first = preflight(client, target, where="t.yaml", new_code="ct261130000000abcd-first")
+        second = preflight(client, target, where="t.yaml", new_code="ct261130000000abcd-second")
+        assert first.sizes() == {11: 8, 12: 8, 13: 2}
+        assert second.sizes() == {11: 9, 12: 8, 13: 2}  # the first run's code, and no second one
+        assert "every profile found by each identifier" in second.notes[0]
+        assert "ct261130000000abcd-first" in second.notes[0]

@@ -1,0 +1,46 @@
+"""pytest-xdist workers: one merged report and JUnit file, each worker its own code namespace, the token masked."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+from defusedxml.ElementTree import parse as parse_xml_file
+
+from contract_tests.power import ROOT, serving_mock, suite_command, write_target
+
+CANARY = "CANARY-workers-4c1d-token"
+
+
+def test_two_workers_merge_one_report_and_mask_the_token(tmp_path: Path) -> None:
+    env = dict(os.environ, ALTCRAFT_TOKEN=CANARY)
+    with serving_mock(("auth-prefix-token",), token=CANARY) as url:
+        target = write_target(url, tmp_path / "target.yaml")
+        selection = "token-wrong or test_concurrency or get.code-attached"
+        run = subprocess.run(
+            suite_command(target, tmp_path, "-n", "2", "-k", selection, "-rA"),
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    assert run.returncode == 1, run.stdout[-3000:] + run.stderr[-3000:]  # the fault is caught by a worker
+    junit = parse_xml_file(tmp_path / "junit.xml").getroot()
+    cases = list(junit.iter("testcase"))
+    failed = [c for c in cases if c.find("failure") is not None]
+    assert failed and len(cases) > len(failed)
+    report = json.loads((tmp_path / "reports" / "contract-report.json").read_text(encoding="utf-8"))
+    assert len(report["requests_per_test"]) == len(cases)  # every worker's tests, in one report
+    in_tests = sum(t["requests"] for t in report["requests_per_test"].values())
+    assert 0 < in_tests <= report["requests"]  # the workers' counts, summed (cleanup adds a few)
+    tests_of = {o["test_id"] for o in report["observations"]}
+    assert "concurrency" in tests_of and any(t.startswith("get.code-attached") for t in tests_of)
+    prefixes = {p for o in report["not_cleaned"] for p in ("gw0-", "gw1-") if p in o}
+    assert prefixes == {"gw0-", "gw1-"}, report["not_cleaned"]  # each worker imported under its own prefix
+    outputs = [run.stdout, run.stderr] + [p.read_text(encoding="utf-8") for p in tmp_path.rglob("*") if p.is_file()]
+    for secret in (CANARY, CANARY[:-1]):
+        assert not [o for o in outputs if secret in o], "the token leaked from a worker"
+    assert "***" in run.stdout
