@@ -56,13 +56,18 @@ check-generated: $(STAMP)
 
 ## Every python/sh/ts block of the generated docs, each against a fresh mock (also run by `make unit`).
 doc-examples: $(STAMP) node_modules/.package-lock.json
-	$(PY) -m generator.doc_examples --client-path generated_clients/python
+	for tree in $(GENERATED_VERSIONS); do \
+	  $(PY) -m generator.doc_examples --docs $$tree/docs --client-path $$tree/python || exit 1; \
+	done
 
 ## The generated clients type-check: mypy --strict + ruff on Python, tsc --strict on TypeScript.
+## Every API version's tree: generated_clients/ (the oldest version) and generated_clients/vN/.
+GENERATED_VERSIONS := generated_clients $(wildcard generated_clients/v[0-9]*)
 typecheck-generated: $(STAMP) node_modules/.package-lock.json
-	cd generated_clients/python && ../../$(PY) -m mypy -p altcraft_promo_client
-	cd generated_clients/python && ../../$(VENV)/bin/ruff check .
-	npx --no-install tsc --noEmit --strict generated_clients/typescript/client.ts
+	for tree in $(GENERATED_VERSIONS); do \
+	  (cd $$tree/python && $(CURDIR)/$(PY) -m mypy -p altcraft_promo_client && $(CURDIR)/$(VENV)/bin/ruff check .) || exit 1; \
+	  npx --no-install tsc --noEmit --strict $$tree/typescript/client.ts || exit 1; \
+	done
 
 ## TypeScript and friends, exactly as package-lock.json pins them.
 node_modules/.package-lock.json: package-lock.json

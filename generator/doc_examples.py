@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import os
 import re
 import shutil
@@ -49,7 +50,9 @@ class Block:
     @property
     def name(self) -> str:
         """``dir/file.md:line:lang``, the block's id in reports and test names."""
-        return f"{self.file.parent.name}/{self.file.name}:{self.line}:{self.lang}"
+        version = version_of(self.file.parent)
+        tree = f"v{version}/" if version else ""
+        return f"{tree}{self.file.parent.name}/{self.file.name}:{self.line}:{self.lang}"
 
 
 @dataclass(frozen=True)
@@ -107,12 +110,18 @@ def normalise(text: str, url: str) -> str:
 
 
 @contextlib.contextmanager
-def in_process_mock(token: str) -> Iterator[str]:
-    """A fresh mock with the default seed from ``start_background``, on a port the OS picks; yields its URL."""
+def in_process_mock(token: str, api_version: str | None = None) -> Iterator[str]:
+    """A fresh mock of ``api_version`` (default: the oldest) with the default seed, on a port the OS picks."""
     from mock_server.serve import start_background
 
-    with start_background(port=0, token=token) as server:
+    with start_background(port=0, token=token, api_version=api_version) as server:
         yield server.url
+
+
+def version_of(docs: Path) -> str | None:
+    """The API version of a generated docs directory: N for ``.../vN/docs``, None (the oldest) otherwise."""
+    match = re.fullmatch(r"v(\d+)", docs.absolute().parent.name)
+    return match.group(1) if match else None
 
 
 def promo_mock_command(command: Sequence[str]) -> MockStarter:
@@ -148,10 +157,10 @@ def ts_unavailable() -> str:
     return ""
 
 
-def compile_ts(blocks: Sequence[Block], workdir: Path) -> dict[str, Path]:
-    """Compile every TypeScript block with the project's tsc (strict, ES modules); block name → .js file."""
+def compile_ts(blocks: Sequence[Block], workdir: Path, client: Path = TS_CLIENT) -> dict[str, Path]:
+    """Compile every TypeScript block (against the client ``client``) with the project's tsc; block name → .js."""
     workdir.mkdir(parents=True, exist_ok=True)
-    shutil.copy(TS_CLIENT, workdir / "client.ts")
+    shutil.copy(client, workdir / "client.ts")
     (workdir / "package.json").write_text('{"type": "module"}\n', encoding="utf-8")
     sources: dict[str, Path] = {}
     for number, block in enumerate(b for b in blocks if b.lang == "ts"):
@@ -247,7 +256,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DocFormatError as exc:
         print(f"doc-examples: {exc}", file=sys.stderr)
         return 2
-    starter = in_process_mock if args.mock == "in-process" else promo_mock_command(args.mock.split())
+    # A docs directory of version N (generated_clients/vN/docs) runs against a mock of version N.
+    version = version_of(args.docs)
+    starter = (
+        functools.partial(in_process_mock, api_version=version)
+        if args.mock == "in-process"
+        else promo_mock_command(args.mock.split())
+    )
+    ts_client = args.docs.parent / "typescript" / "client.ts"
     runner = Runner("doc-example-token", starter, python=args.python, python_path=args.client_path)
     failed = 0
     with tempfile.TemporaryDirectory(prefix="doc-examples-ts-") as workdir:
@@ -257,7 +273,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"doc-examples: TypeScript blocks skipped: {reason}")
                 blocks = [b for b in blocks if b.lang != "ts"]
             else:
-                runner.compiled_ts = compile_ts(blocks, Path(workdir))
+                runner.compiled_ts = compile_ts(blocks, Path(workdir), ts_client if ts_client.is_file() else TS_CLIENT)
         for block in blocks:
             outcome = runner.run(block)
             failed += not outcome.ok

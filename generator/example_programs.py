@@ -92,17 +92,17 @@ def _shell_safe(text: str) -> str:
     return text
 
 
-def json_body(values: Mapping[str, Any], token: str, fmt: str | None = None) -> str:
-    """The JSON request body, indented, token first."""
-    body: dict[str, Any] = {"token": token, **values}
+def json_body(values: Mapping[str, Any], token: str | None, fmt: str | None = None) -> str:
+    """The JSON request body, indented, token first (none when the header carries it)."""
+    body: dict[str, Any] = {**({"token": token} if token is not None else {}), **values}
     if fmt is not None:
         body["format"] = fmt
     return json.dumps(body, ensure_ascii=False, indent=2)
 
 
-def xml_body(values: Mapping[str, Any], token: str, fmt: str | None = None) -> str:
+def xml_body(values: Mapping[str, Any], token: str | None, fmt: str | None = None) -> str:
     """The XML request body (root ``<xml>``, arrays as repeated elements), one element per line."""
-    lines = [f"  <token>{escape(token)}</token>"]
+    lines = [f"  <token>{escape(token)}</token>"] if token is not None else []
     items: list[tuple[str, Any]] = list(values.items()) + ([("format", fmt)] if fmt else [])
     for key, value in items:
         for item in value if isinstance(value, list) else [value]:
@@ -111,11 +111,15 @@ def xml_body(values: Mapping[str, Any], token: str, fmt: str | None = None) -> s
     return "<xml>\n" + "\n".join(lines) + "\n</xml>"
 
 
-def curl(path: str, media: str, body: str) -> str:
-    """A curl command posting ``body`` (a here-document, so ``$ALTCRAFT_TOKEN`` is filled in)."""
+def curl(path: str, media: str, body: str, bearer: bool = False) -> str:
+    """A curl command posting ``body`` (a here-document, so ``$ALTCRAFT_TOKEN`` is filled in).
+
+    With ``bearer`` the token travels in the ``Authorization`` header instead (``body`` then has none).
+    """
+    auth = f'  -H "Authorization: Bearer ${TOKEN_ENV}" \\\n' if bearer else ""
     return (
         f"curl -s -w '\\n' {BASE_URL}{path} \\\n"
-        f"  -H 'Content-Type: {media}' \\\n"
+        f"  -H 'Content-Type: {media}' \\\n{auth}"
         f"  --data-binary @- <<EOF\n{_shell_safe(body)}\nEOF"
     )
 

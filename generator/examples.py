@@ -83,8 +83,10 @@ def runnable(api: Api, spec: Spec, op: Operation, seed: Seed, ask: Asker) -> Run
         text = xml_answer.body[:200].decode("utf-8", "replace")
         raise SpecError(str(spec.path), _examples_pointer(op), f"the mock refuses {op.id}'s XML example: {text}")
     try:
-        json_curl = curl(op.path, JSON_MEDIA, json_body(values, SHELL_TOKEN))
-        xml_curl = curl(op.path, XML_MEDIA, xml_body(values, SHELL_TOKEN, "xml"))
+        # Where the version reads the Authorization header, curl sends the token there, as the clients do.
+        shell_token = None if api.bearer_auth else SHELL_TOKEN
+        json_curl = curl(op.path, JSON_MEDIA, json_body(values, shell_token), api.bearer_auth)
+        xml_curl = curl(op.path, XML_MEDIA, xml_body(values, shell_token, "xml"), api.bearer_auth)
     except LookupError as exc:
         raise SpecError(str(spec.path), _examples_pointer(op), f"{op.id}'s runnable example: {exc}") from None
     blocks = (

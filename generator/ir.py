@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 from dataclasses import dataclass
 
 
@@ -19,6 +20,7 @@ class Field:
     nullable: bool = False
     enum: tuple[str, ...] = ()
     default: str = ""  # JSON text of the default, "" when none
+    since: str = ""  # the oldest API version from which the parameter exists without a gap (docs)
 
     @property
     def py_type(self) -> str:
@@ -148,6 +150,7 @@ class RuleRow:
     status: str
     source: str
     note: str
+    since: str = ""  # the oldest API version from which the rule exists without a gap (docs)
 
 
 @dataclass(frozen=True)
@@ -314,6 +317,51 @@ class Api:
     cross_rules: tuple[RuleRow, ...]  # rules that hold for several operations (root x-rules)
     postman_variables: tuple[str, ...]  # besides ``url``
     quick_start: tuple[Runnable, ...] = ()  # index.md's runnable examples (generator.examples)
+    bearer_auth: bool = False  # the version declares the Authorization: Bearer header (v74 on)
+    out_prefix: str = ""  # where this version's tree sits in the output ("" or "v74/")
+    versions: tuple[tuple[str, str], ...] = ()  # every version generated: (version, out_prefix), oldest first
+
+    @property
+    def token_placements(self) -> tuple[str, ...]:
+        """Where the clients may put the token, the default first: the header where the version allows it."""
+        return ("header", "body") if self.bearer_auth else ("body",)
+
+    @property
+    def default_token_placement(self) -> str:
+        """Where the clients put the token unless told otherwise (never in both places)."""
+        return self.token_placements[0]
+
+    @property
+    def out_dir(self) -> str:
+        """This version's output directory as the docs name it (relative to the repository)."""
+        return f"generated_clients/{self.out_prefix}".rstrip("/")
+
+    @property
+    def version_links(self) -> tuple[tuple[str, str], ...]:
+        """(version, link to that version's docs index) from this version's docs directory; () for one version."""
+        if len(self.versions) < 2:
+            return ()
+        here = posixpath.join(self.out_prefix, "docs")
+        return tuple((v, posixpath.relpath(posixpath.join(p, "docs", "index.md"), here)) for v, p in self.versions)
+
+    @property
+    def mock_command(self) -> str:
+        """The command starting a mock of this version on the docs' port."""
+        version = f"--api-version {self.version} " if len(self.versions) > 1 else ""
+        return f"promo-mock {version}--port 8080"
+
+    @property
+    def changelog_link(self) -> str:
+        """Link to the changelog page (docs/changelog.md of the oldest version's tree); "" for one version."""
+        if len(self.versions) < 2:
+            return ""
+        return posixpath.relpath("docs/changelog.md", posixpath.join(self.out_prefix, "docs"))
+
+    @property
+    def py_client_exports(self) -> tuple[str, ...]:
+        """The public names of the client module (the token placement type only where there is a choice)."""
+        names = {"API_VERSION", "PromoClient", "WireFormat"} | ({"TokenPlacement"} if self.bearer_auth else set())
+        return _isort(names)
 
     @property
     def py_uses_datetime(self) -> bool:
@@ -335,7 +383,7 @@ class Api:
             models |= {p.union_name} | {mode.class_name for mode in p.modes}
         for o in self.option_groups:
             models |= {o.union_name} | {v.class_name for v in o.variants}
-        return (("client", ("PromoClient", "WireFormat")), ("errors", _isort(errors)), ("models", _isort(models)))
+        return (("client", self.py_client_exports), ("errors", _isort(errors)), ("models", _isort(models)))
 
     @property
     def renamed_operations(self) -> tuple[Operation, ...]:

@@ -279,6 +279,9 @@ class _Parser:
         examples = _examples(body, "request") + _examples(ok, "response")
         first: Any = next(iter(body.get(JSON_MEDIA, {}).get("examples", {}).values()), {})
         sample = first.get("value") if isinstance(first, dict) else None
+        if isinstance(sample, dict) and self.spec.bearer_auth:
+            # The collection sends the token as its bearer auth; never in the body as well.
+            sample = {key: value for key, value in sample.items() if key != TOKEN}
         return Operation(
             id=op_id,
             method_name=naming.py_identifier(op_id),
@@ -344,6 +347,7 @@ class _Parser:
             option_groups=tuple(op.options for op in operations if op.options),
             cross_rules=tuple(cross.values()),
             postman_variables=self.variables(),
+            bearer_auth=self.spec.bearer_auth,
         )
 
 

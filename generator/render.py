@@ -122,6 +122,7 @@ TARGETS: tuple[tuple[str, str], ...] = (
     ("python/py.typed.jinja", f"python/{PY_PACKAGE}/py.typed"),
     ("python/pyproject.toml.jinja", "python/pyproject.toml"),
     ("typescript/client.ts.jinja", "typescript/client.ts"),
+    ("typescript/package.json.jinja", "typescript/package.json"),
     ("docs/index.md.jinja", "docs/index.md"),
     ("docs/operation.md.jinja", "docs/{op}.md"),
     ("postman/collection.json.jinja", "postman/collection.json"),

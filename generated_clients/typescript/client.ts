@@ -161,6 +161,9 @@ function doubledPathHint(baseUrl: string, path: string): string {
 
 type Param = string | number | boolean | string[] | number[];
 
+/** The API version this client speaks. */
+export const API_VERSION = "72";
+
 export interface ClientOptions {
   /** Base URL of the API host, e.g. "https://example.com". */
   baseUrl: string;
@@ -336,6 +339,7 @@ export class PromoClient {
     params: { [name: string]: Param },
   ): Promise<{ [name: string]: unknown }> {
     const body = JSON.stringify({ token: this.#token, ...params });
+    const headers = { "Content-Type": "application/json", Accept: "application/json" };
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.timeoutMs);
     const url = this.baseUrl + path;
@@ -343,7 +347,7 @@ export class PromoClient {
     try {
       response = await this.#fetch(url, {
         method: "POST",
-        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        headers,
         body,
         signal: controller.signal,
         redirect: "manual",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import shutil
 import subprocess
 import sys
@@ -13,11 +14,11 @@ import pytest
 
 from generator import doc_examples
 from generator.doc_examples import Block, DocFormatError, Runner, collect, in_process_mock, normalise
+from promo_spec.versions import known_versions
 
 REPO = Path(__file__).resolve().parents[2]
 # Every generated docs directory (one per API version once there are several).
 DOCS_DIRS = sorted(p for p in (REPO / "generated_clients").glob("**/docs") if p.is_dir())
-CLIENT = REPO / "generated_clients" / "python"
 TOKEN = "doc-example-token"
 BLOCKS = [block for docs in DOCS_DIRS for block in collect(docs)]
 
@@ -27,11 +28,15 @@ def test_every_operation_page_has_curl_python_and_typescript(docs: Path) -> None
     by_page: dict[str, set[str]] = {}
     for block in collect(docs):
         by_page.setdefault(block.file.name, set()).add(block.lang)
-    pages = sorted(p.name for p in docs.glob("*.md") if p.name != "index.md")
+    pages = sorted(p.name for p in docs.glob("*.md") if p.name not in {"index.md", "changelog.md"})
     assert pages
     for page in pages:
         assert by_page.get(page) == {"sh", "python", "ts"}, page
     assert "python" in by_page["index.md"]
+
+
+def _docs_of(block: Block) -> Path:
+    return next(d for d in DOCS_DIRS if block.file.is_relative_to(d))
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +44,18 @@ def compiled_ts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
     reason = doc_examples.ts_unavailable()
     if reason:
         pytest.skip(f"TypeScript blocks skipped: {reason}")
-    yield doc_examples.compile_ts(BLOCKS, tmp_path_factory.mktemp("ts"))
+    compiled: dict[str, Path] = {}
+    for docs in DOCS_DIRS:  # each version's blocks against that version's client
+        blocks = [b for b in BLOCKS if _docs_of(b) == docs]
+        client = docs.parent / "typescript" / "client.ts"
+        compiled |= doc_examples.compile_ts(blocks, tmp_path_factory.mktemp("ts"), client)
+    yield compiled
+
+
+def test_each_versions_docs_run_against_that_version() -> None:
+    versions = {str(d.relative_to(REPO)): doc_examples.version_of(d) for d in DOCS_DIRS}
+    assert versions["generated_clients/docs"] is None
+    assert versions.get("generated_clients/v74/docs") == "74"
 
 
 @pytest.mark.parametrize("block", BLOCKS, ids=[b.name for b in BLOCKS])
@@ -47,7 +63,10 @@ def test_block_prints_what_the_docs_show(block: Block, request: pytest.FixtureRe
     if block.lang == "sh" and shutil.which("curl") is None:
         pytest.skip("sh blocks skipped: curl is not on PATH")
     compiled = request.getfixturevalue("compiled_ts") if block.lang == "ts" else None
-    runner = Runner(TOKEN, in_process_mock, python_path=str(CLIENT), compiled_ts=compiled)
+    docs = _docs_of(block)
+    # A version's blocks run against a mock of that version, with that version's client.
+    mock = functools.partial(in_process_mock, api_version=doc_examples.version_of(docs))
+    runner = Runner(TOKEN, mock, python_path=str(docs.parent / "python"), compiled_ts=compiled)
     outcome = runner.run(block)
     assert outcome.ok, f"{block.name}: {outcome.detail}"
 
@@ -93,21 +112,30 @@ def test_normalise_maps_the_mock_url_back_and_ignores_trailing_blanks() -> None:
     assert normalise("at http://127.0.0.1:41234/x  \n\n", "http://127.0.0.1:41234") == "at http://127.0.0.1:8080/x"
 
 
-def test_a_fresh_venv_with_only_the_client_runs_every_python_block(tmp_path: Path) -> None:
-    """Done-when of issue 13: `pip install ./generated_clients/python` alone, mocks started as `promo-mock --port 0`."""
+@pytest.mark.parametrize("docs", DOCS_DIRS, ids=[str(d.relative_to(REPO)) for d in DOCS_DIRS])
+def test_a_fresh_venv_with_only_the_client_runs_every_python_block(tmp_path: Path, docs: Path) -> None:
+    """Done-when of issue 13, per API version: that version's client alone, mocks as `promo-mock --port 0`."""
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
     python = env_dir / "bin" / "python"
     source = tmp_path / "python"  # a copy: pip writes build/ and *.egg-info/ beside the sources it installs
-    shutil.copytree(CLIENT, source, ignore=shutil.ignore_patterns("__pycache__", "build", "*.egg-info"))
+    client = docs.parent / "python"
+    shutil.copytree(client, source, ignore=shutil.ignore_patterns("__pycache__", "build", "*.egg-info"))
     install = subprocess.run(
         [str(python), "-m", "pip", "install", "--quiet", str(source)], capture_output=True, text=True, timeout=300
     )
     assert install.returncode == 0, install.stderr
     assert not (env_dir / "bin" / "promo-mock").exists()
     promo_mock = Path(sys.executable).with_name("promo-mock")
-    runner = Runner(TOKEN, doc_examples.promo_mock_command([str(promo_mock)]), python=str(python))
-    python_blocks = [b for b in BLOCKS if b.lang == "python"]
+    version = doc_examples.version_of(docs) or known_versions()[0]
+    mock = doc_examples.promo_mock_command([str(promo_mock), "--api-version", version])
+    spoken = subprocess.run(
+        [str(python), "-c", "import altcraft_promo_client as c; print(c.API_VERSION)"],
+        capture_output=True, text=True, timeout=60, cwd=tmp_path, check=False,
+    )  # fmt: skip
+    assert spoken.stdout.strip() == version, spoken.stderr
+    runner = Runner(TOKEN, mock, python=str(python))
+    python_blocks = [b for b in BLOCKS if b.lang == "python" and _docs_of(b) == docs]
     assert python_blocks
     failures = [f"{o.block.name}: {o.detail}" for o in map(runner.run, python_blocks) if not o.ok]
     assert not failures, "\n".join(failures)

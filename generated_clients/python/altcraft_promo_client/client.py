@@ -29,8 +29,10 @@ from altcraft_promo_client import models, xml_codec
 from altcraft_promo_client.errors import ResponseError, TransportError, TransportTimeout, api_error
 from altcraft_promo_client.models import Param
 
-__all__ = ["PromoClient", "WireFormat"]
+__all__ = ["API_VERSION", "PromoClient", "WireFormat"]
 
+# The API version this client speaks (the package's version starts with it too).
+API_VERSION = "72"
 WireFormat = Literal["json", "xml"]
 DEFAULT_TIMEOUT = 30.0
 _MEDIA = {"json": "application/json", "xml": "application/xml"}
@@ -358,6 +360,10 @@ class PromoClient:
             raise api_error(error, self._mask(text if isinstance(text, str) else ""), operation)
         return envelope
 
+    def _headers(self) -> dict[str, str]:
+        """The request headers."""
+        return {"Content-Type": _MEDIA[self.request_format], "Accept": _MEDIA[self.response_format]}
+
     def _send(self, path: str, body: bytes) -> requests.Response:
         """The one transport boundary: every requests/urllib3 failure becomes a TransportError here."""
         url = self.base_url + path
@@ -366,7 +372,7 @@ class PromoClient:
             response = self._session.post(
                 url,
                 data=body,
-                headers={"Content-Type": _MEDIA[self.request_format], "Accept": _MEDIA[self.response_format]},
+                headers=self._headers(),
                 timeout=self.timeout,
                 allow_redirects=False,
             )

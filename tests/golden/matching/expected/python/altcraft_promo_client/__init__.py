@@ -10,6 +10,7 @@ Errors: see ``altcraft_promo_client.errors`` (the exception tree is drawn there)
 """
 
 from altcraft_promo_client.client import (
+    API_VERSION,
     PromoClient,
     WireFormat,
 )
@@ -36,6 +37,7 @@ from altcraft_promo_client.models import (
 )
 
 __all__ = [
+    "API_VERSION",
     "ApiError",
     "ByCustomField",
     "ByEmail",
