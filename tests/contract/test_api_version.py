@@ -78,7 +78,8 @@ def test_ordinary_rules_send_the_token_in_the_header_too(tmp_path: Path) -> None
 
 @pytest.mark.parametrize("fault", ["auth-header-ignored", "auth-header-any-token", "auth-header-some-operations"])
 def test_each_v74_auth_fault_is_caught_and_the_header_token_stays_masked(tmp_path: Path, fault: str) -> None:
-    run = _run(tmp_path, fault, (fault,), "-k", "auth", "--maxfail=3", "-v", "-rA")
+    # a fixed seed: which three failures come first (and so whether one shows the header) must not vary by run
+    run = _run(tmp_path, fault, (fault,), "-k", "auth", "--maxfail=3", "-v", "-rA", "--hypothesis-seed", "1")
     assert run.returncode == 1, run.stdout[-3000:]
     assert "Authorization: Bearer ***" in run.stdout, "failures should show the header with the token masked"
     outputs = [run.stdout, run.stderr]
