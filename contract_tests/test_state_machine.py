@@ -22,6 +22,8 @@ from contract_tests.strategies import expire_dates, matching_modes, promo_code_s
 from contract_tests.suite import Suite
 from contract_tests.world import ContractViolation, Entry, export_program, get_code, holder_view, same_instant
 
+PLACEMENTS = ("header", "body", "both")  # where a step's valid token travels (v74 on)
+
 
 @dataclass
 class CodeModel:
@@ -44,6 +46,7 @@ class PromoCodeMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.model: dict[Key, CodeModel] = {}
+        self.sent = 0  # requests sent by steps: picks the token placement on a version with the bearer header
         self.last_look: Observed | None = None  # what the previous invariant saw: the state before this step
         self.pending: tuple[Subject, dict[str, Any], str] | None = None  # the step's request, answer, evidence
 
@@ -56,7 +59,14 @@ class PromoCodeMachine(RuleBasedStateMachine):
     ) -> Exchange:
         if response_format == "xml":
             body = dict(body, format="xml")
-        exchange = self.suite.client.call(op, body, body_format=body_format)
+        token: str | None = "valid"
+        bearer: str | None = None
+        if self.suite.spec.bearer_auth:  # v74: each step sends the token in turn in the body, the header, both
+            placement = PLACEMENTS[self.sent % len(PLACEMENTS)]
+            self.sent += 1
+            bearer = "valid" if placement != "body" else None
+            token = None if placement == "header" else "valid"
+        exchange = self.suite.client.call(op, body, body_format=body_format, token=token, bearer=bearer)
         if exchange.envelope is None:
             raise ContractViolation(f"{op}: the answer is not the API envelope\n{self.suite.client.describe(exchange)}")
         if exchange.label_problem:
