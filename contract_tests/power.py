@@ -1,9 +1,10 @@
 """The suite's power: run it against the faithful mock and against every faulty variant (``make power``).
 
 Each variant is a ``promo-mock --port 0 --fault NAME`` subprocess with a temporary target file; the suite
-runs with ``-x`` and must pass the faithful mock. A fault counts as detected only when the run fails with test
-failures (exit 1) and the failure names the oracle or rule ``EXPECTED`` declares for it: a crash, a timeout
-or a failure for another reason is not a detection.
+runs whole (not ``-x``: which test fails first depends on the order, not on the oracles) and must pass the
+faithful mock. A fault counts as detected only when the run fails with test failures (exit 1) and one of the
+failures names the oracle or rule ``EXPECTED`` declares for it: a crash, a timeout or failures for other
+reasons only are not a detection.
 """
 
 from __future__ import annotations
@@ -204,7 +205,7 @@ def run_variant(fault: str, *, api_version: str | None = None, timeout: float = 
         target = write_target(url, work / "target.yaml", api_version=version)
         env = dict(os.environ, ALTCRAFT_TOKEN=TOKEN)
         run = subprocess.run(
-            suite_command(target, work, "-x"), cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+            suite_command(target, work), cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
         )
         first, text = _failures(work / "junit.xml")
         named = named_oracle(fault, text + run.stdout) if fault else ""
