@@ -6,6 +6,8 @@ profile's holding, another database. Problems start with ``[frame]``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from contract_tests.observed import Observed, Subject, subject_codes
 from contract_tests.world import Entry, holder_view
 
@@ -47,9 +49,19 @@ def _drawn(subject: Subject, before: Observed, after: Observed, moved: dict[Key,
     return set()
 
 
-def frame_problems(subject: Subject, before: Observed, after: Observed, *, success: bool) -> list[str]:
-    """What changed outside the request's subject (for a refusal: anything that changed)."""
-    moved = changes(before, after)
+def frame_problems(
+    subject: Subject,
+    before: Observed,
+    after: Observed,
+    *,
+    success: bool,
+    others: Callable[[Key], bool] = lambda key: False,
+) -> list[str]:
+    """What changed outside the request's subject (for a refusal: anything that changed).
+
+    ``others`` names codes that other pytest-xdist workers change meanwhile: theirs to judge, not this request's.
+    """
+    moved = {key: seen for key, seen in changes(before, after).items() if not others(key)}
     if not moved:
         return []
     if not success:

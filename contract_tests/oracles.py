@@ -29,7 +29,7 @@ def judge(
     """Every oracle's problems with one answered request, each tagged with the oracle's name."""
     success = envelope.get("error") == 0
     problems = [label] if label else []
-    problems += frame_problems(subject, before, after, success=success)
+    problems += frame_problems(subject, before, after, success=success, others=suite.others)
     problems += restricted_single_holder(subject, before, after, success)
     if success:
         look = Look(suite.target, subject, envelope, before, after, reader(suite))

@@ -71,10 +71,10 @@ def run_rule_case(suite: Suite, case: RuleCase, data: st.DataObject) -> None:
             verdict="asserted" if rule.asserted else "recorded",
         )
     )
-    # the oracles' looks: export_all only where it was read (a partial view is not a listing), other workers'
-    # codes left out unless this case holds the run alone (a pool draw)
-    look_before = observed(_mine(suite, case, listed_before), {(scenario.program, c): gets_before[c] for c in watched})
-    look_after = observed(_mine(suite, case, listed_after), {(scenario.program, c): gets_after[c] for c in watched})
+    # the oracles' looks: export_all only where it was read (a partial view is not a listing); the frame oracle
+    # leaves other workers' codes to them
+    look_before = observed(listed_before, {(scenario.program, c): gets_before[c] for c in watched})
+    look_after = observed(listed_after, {(scenario.program, c): gets_after[c] for c in watched})
     if rule.expect.behaves_as:
         found = _behaves_as(suite, case, data, exchange, changes)
     else:
@@ -102,13 +102,6 @@ def _state(look: Observed, program: int, codes: list[str]) -> str:
     return "; ".join(
         f"{c!r}: export_all {look.listed(program, c)}, get {holder_view(look.get(program, c))}" for c in codes
     )
-
-
-def _mine(suite: Suite, case: RuleCase, listed: Snapshot) -> Snapshot:
-    """``listed`` without other workers' codes, unless the case holds the run's lock alone (a pool draw)."""
-    if may_draw(case):
-        return listed
-    return {p: {c: e for c, e in codes.items() if not suite.foreign(c)} for p, codes in listed.items()}
 
 
 def _view(program: int, gets: dict[str, dict[str, Any] | None], exported: Snapshot) -> Snapshot:

@@ -54,3 +54,7 @@ class Suite:
     def foreign(self, code: str) -> bool:
         """True for a code another worker of this run created: other tests' business, not this one's."""
         return self.run is not None and self.run.foreign(code)
+
+    def others(self, key: tuple[int, str]) -> bool:
+        """True for a code other workers change meanwhile: theirs by prefix, or announced as taken by them."""
+        return self.foreign(key[1]) or (self.run is not None and key in self.taken.all() - self.taken.mine)
