@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 from defusedxml.ElementTree import parse as parse_xml_file
@@ -44,3 +45,18 @@ def test_two_workers_merge_one_report_and_mask_the_token(tmp_path: Path) -> None
     for secret in (CANARY, CANARY[:-1]):
         assert not [o for o in outputs if secret in o], "the token leaked from a worker"
     assert "***" in run.stdout
+
+
+def test_four_workers_pass_the_embedded_mock(tmp_path: Path) -> None:
+    """The whole default run on four workers sharing one embedded mock: no worker judges another's codes."""
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "contract_tests", "-o", "testpaths=contract_tests", "-p", "no:cacheprovider",
+         "-n", "4", "-q", "--report-dir", str(tmp_path / "reports"), "--junitxml", str(tmp_path / "junit.xml")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stdout[-4000:]
+    cases = list(parse_xml_file(tmp_path / "junit.xml").getroot().iter("testcase"))
+    assert len(cases) > 400 and not [c for c in cases if c.find("failure") is not None or c.find("error") is not None]
