@@ -137,10 +137,14 @@ def named_oracle(fault: str, text: str) -> str:
 
 
 @contextmanager
-def serving_mock(faults: tuple[str, ...], *, token: str = TOKEN, api_version: str = "72") -> Iterator[str]:
-    """Run ``promo-mock --port 0 --api-version V`` (with ``--fault`` for each fault) and yield its base URL."""
+def serving_mock(
+    faults: tuple[str, ...], *, token: str = TOKEN, api_version: str = "72", seed: Path | None = None
+) -> Iterator[str]:
+    """Run ``promo-mock --port 0 --api-version V`` (with ``--fault`` for each fault, ``--seed`` when given) and
+    yield its base URL."""
     env = dict(os.environ, ALTCRAFT_TOKEN=token)
     command = [sys.executable, "-m", "mock_server.cli", "--port", "0", "--api-version", api_version]
+    command += ["--seed", str(seed)] if seed else []
     for fault in faults:
         command += ["--fault", fault]
     mock = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)

@@ -99,7 +99,11 @@ class Target:
 
 def is_loopback(url: str) -> bool:
     """True when the URL's host is localhost or a loopback address."""
-    host = urlsplit(url).hostname or ""
+    return is_loopback_host(urlsplit(url).hostname or "")
+
+
+def is_loopback_host(host: str) -> bool:
+    """True when ``host`` is localhost or a loopback address."""
     if host == "localhost":
         return True
     try:

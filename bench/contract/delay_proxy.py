@@ -11,22 +11,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import ipaddress
 import sys
 import threading
 import time
 from collections.abc import Iterator
 
+from contract_tests.target import is_loopback_host
+
 CHUNK = 65536
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class DelayProxy:
@@ -41,7 +33,7 @@ class DelayProxy:
         max_connections: int = 64,
         idle_seconds: float = 60.0,
     ) -> None:
-        if not _loopback(upstream_host):
+        if not is_loopback_host(upstream_host):
             raise ValueError(f"the delay proxy forwards to loopback only, not {upstream_host!r}")
         if not 0 <= delay <= 1:
             raise ValueError(f"the delay must be between 0 and 1 s, not {delay}")

@@ -17,13 +17,11 @@ import argparse
 import contextlib
 import json
 import os
-import re
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,11 +30,10 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from delay_proxy import delayed
 
-from contract_tests.power import ROOT, suite_command, write_target
+from contract_tests.power import ROOT, serving_mock, suite_command, write_target
 from mock_server.seed import default_seed_path
 
 TOKEN = "bench-contract-token"
-LISTENING = re.compile(r"listening on (http://127\.0\.0\.1:\d+)")
 BIG = 20_000
 
 
@@ -70,29 +67,9 @@ def big_seed(path: Path) -> Path:
     return path
 
 
-@contextlib.contextmanager
-def mock(seed: Path | None) -> Iterator[str]:
-    """A promo-mock subprocess on a port the OS picks; yields its base URL."""
-    command = [sys.executable, "-m", "mock_server.cli", "--port", "0"] + (["--seed", str(seed)] if seed else [])
-    env = dict(os.environ, ALTCRAFT_TOKEN=TOKEN)
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    try:
-        line = process.stdout.readline() if process.stdout else ""
-        found = LISTENING.search(line)
-        if not found:
-            raise RuntimeError(f"promo-mock did not start: {line.strip()!r}")
-        yield found.group(1)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
 def run_once(setting: Setting, work: Path, seed: Path) -> Outcome:
     """Run the suite once in ``setting`` against a fresh mock."""
-    with mock(seed if setting.big else None) as url, contextlib.ExitStack() as stack:
+    with serving_mock((), token=TOKEN, seed=seed if setting.big else None) as url, contextlib.ExitStack() as stack:
         if setting.delay_ms:
             url = stack.enter_context(delayed(url, delay_ms=setting.delay_ms / 2))
         target = write_target(url, work / "target.yaml")
