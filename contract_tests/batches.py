@@ -84,10 +84,14 @@ class FrameWatch:
             self.ready = None
 
     def note(self, case_id: str, program: int, seen: dict[str, dict[str, Any] | None]) -> None:
-        """A case ran; ``seen`` is its last get of each code it named."""
+        """A case ran; ``seen`` is its last get of each code it named in ``program``."""
+        self.note_keys(case_id, {(program, code): info for code, info in seen.items()})
+
+    def note_keys(self, case_id: str, seen: dict[Key, dict[str, Any] | None]) -> None:
+        """A case ran; ``seen`` is its last get of each (program, code) it named."""
         self.cases.append(case_id)
-        for code, info in seen.items():
-            self.named[(program, code)] = entry_of(info)
+        for key, info in seen.items():
+            self.named[key] = entry_of(info)
 
     def interrupted(self) -> None:
         """Something else ran (a test that is not a rule case): the next batch exports its own start."""
@@ -134,6 +138,6 @@ class FrameWatch:
         if disagree:
             problems.append("export_all and get disagree:\n" + "\n".join(disagree[:10]))
         raise ContractViolation(
-            f"frame check of a batch of {len(cases)} rule case(s) (export_all before and after the batch): "
+            f"[frame] check of a batch of {len(cases)} case(s) (export_all before and after the batch): "
             f"{problems[0].splitlines()[0]}\nthe batch: {shown}\n" + "\n".join(problems)
         )

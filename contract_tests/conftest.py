@@ -66,6 +66,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "frame_batch: the test reads its named codes with get; the batch's frame check judges the rest"
+    )
     target = load(config)
     if config.option.tbstyle == "auto":
         config.option.tbstyle = "short"  # a contract failure's message holds the evidence; long source listings do not
@@ -213,11 +216,12 @@ def _each_test(request: pytest.FixtureRequest, suite: Suite) -> Iterator[None]:
     item = request.node
     exclusive = _may_draw(item)
     rule_case = isinstance(getattr(getattr(item, "callspec", None), "params", {}).get("case"), RuleCase)
+    member = rule_case or item.get_closest_marker("frame_batch") is not None  # judged by the batch's frame check
     with suite.lock.hold(exclusive=exclusive):
         sent, received = suite.client.count, suite.client.received
-        if not rule_case or suite.frame.full:
-            _check_frame(suite)  # the open batch of rule cases ends here; a violation errors this test's setup
-        if not rule_case:
+        if not member or suite.frame.full:
+            _check_frame(suite)  # the open batch of cases ends here; a violation errors this test's setup
+        if not member:
             suite.frame.interrupted()
         try:
             yield

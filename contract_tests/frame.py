@@ -19,9 +19,10 @@ def changes(before: Observed, after: Observed) -> dict[Key, str]:
     found: dict[Key, str] = {}
     for program in sorted(set(before.exported) & set(after.exported)):
         old, new = before.exported[program], after.exported[program]
-        for code in set(old) | set(new):
-            if old.get(code) != new.get(code):
-                found[(program, code)] = f"export_all {_entry(old.get(code))} -> {_entry(new.get(code))}"
+        for code in old.keys() | new.keys():
+            was, now = old.get(code), new.get(code)
+            if was is not now and was != now:  # most entries are the shared FREE: compared by identity
+                found[(program, code)] = f"export_all {_entry(was)} -> {_entry(now)}"
     for key in sorted(set(before.gets) & set(after.gets)):
         old_view, new_view = holder_view(before.gets[key]), holder_view(after.gets[key])
         if old_view != new_view and key not in found:

@@ -95,7 +95,8 @@ class History:
         seen: list[tuple[int, str, str, str]] = []
         for program, listing in look.exported.items():
             for code, entry in listing.items():
-                seen += [(program, code, "attached", entry.attached), (program, code, "activated", entry.activated)]
+                if entry.attached or entry.activated:  # a free code has no times to judge
+                    seen += [(program, code, "attached", entry.attached), (program, code, "activated", entry.activated)]
         for (program, code), info in look.gets.items():
             for name in STAMPS:
                 value = (info or {}).get(name)

@@ -33,23 +33,27 @@ def run_rule_case(suite: Suite, case: RuleCase, data: st.DataObject) -> None:
     suite.frame.begin()  # the whole-program frame check runs once per batch of cases (contract_tests/batches.py)
     scenario = arrange(suite, case, data)
     client, rule = suite.client, case.rule
-    watched = [c for c in [scenario.code, *scenario.new_codes, *scenario.duplicates, *scenario.neighbours] if c]
-    # export_all only where only it can tell: which code a pool draw took, and what export_all itself lists
-    exported = [scenario.program] if may_draw(case) or rule.operation == "export_all" else []
+    watched = _named(scenario)
+    # export_all only where only it can tell: which code a pool draw took (before and after), and whether a
+    # listing export_all answers is the program's (after); everything else is read with get
+    drawn = [scenario.program] if may_draw(case) else []
+    listing = [scenario.program] if rule.operation == "export_all" and rule.expect.error == "zero" else drawn
     gets_before = {c: get_code(client, scenario.program, c) for c in watched}
-    before = _view(scenario.program, gets_before, listed_before := snapshot(client, exported))
+    before = _view(scenario.program, gets_before, listed_before := snapshot(client, drawn))
     exchange = client.call(
         rule.operation, scenario.body, body_format=case.body_format, token=scenario.token, bearer=scenario.bearer
     )
     after = _view(
         scenario.program,
         gets_after := {c: get_code(client, scenario.program, c) for c in watched},
-        listed_after := snapshot(client, exported),
+        listed_after := snapshot(client, listing),
     )
+    # before and after compared on the same footing: a listing read only afterwards is not a change
+    compared = after if listing == drawn else _view(scenario.program, gets_after, {})
     suite.frame.note(case.id, scenario.program, gets_after)
     suite.holders.update({(scenario.program, c): str(i.get("profile_id") or "") for c, i in gets_after.items() if i})
     # other workers' codes change too; not during a pool draw, which holds the run's lock alone and may take one
-    changes = {key: ch for key, ch in diff(before, after).items() if may_draw(case) or not suite.foreign(key[1])}
+    changes = {key: ch for key, ch in diff(before, compared).items() if may_draw(case) or not suite.foreign(key[1])}
     for code in watched:
         if holder_view(gets_before[code]) != holder_view(gets_after[code]):
             changes.setdefault(
@@ -93,6 +97,11 @@ def run_rule_case(suite: Suite, case: RuleCase, data: st.DataObject) -> None:
             f"state before (codes the request names): {_state(look_before, scenario.program, watched)}\n"
             f"state after: {_state(look_after, scenario.program, watched)}"
         )
+
+
+def _named(scenario: Scenario) -> list[str]:
+    """The codes a scenario's request names or arranged around it: read with get before and after."""
+    return [c for c in [scenario.code, *scenario.new_codes, *scenario.duplicates, *scenario.neighbours] if c]
 
 
 def _state(look: Observed, program: int, codes: list[str]) -> str:
@@ -146,18 +155,24 @@ def _behaves_as(
         return problems
     twin = dataclasses.replace(case, rule=dataclasses.replace(rule, given={"token": "valid"}))
     reference = arrange(suite, twin, data, placement="body")
-    before = snapshot(suite.client, suite.target.programs)
-    answer = suite.client.call(rule.operation, reference.body, body_format=case.body_format, token="valid")
+    # read like the case itself: its named codes with get, its program's listing only around a pool draw
+    client, program, named = suite.client, reference.program, _named(reference)
+    drawn = [program] if may_draw(case) else []
+    gets_before = {c: get_code(client, program, c) for c in named}
+    before = _view(program, gets_before, snapshot(client, drawn))
+    answer = client.call(rule.operation, reference.body, body_format=case.body_format, token="valid")
+    gets_after = {c: get_code(client, program, c) for c in named}
     reference_changes = {
         key: ch
-        for key, ch in diff(before, snapshot(suite.client, suite.target.programs)).items()
-        if not suite.foreign(key[1])  # other workers' codes change too
+        for key, ch in diff(before, _view(program, gets_after, snapshot(client, drawn))).items()
+        if may_draw(case) or not suite.foreign(key[1])  # other workers' codes change too, except during a draw
     }
     # the twin's own codes (arranged, then changed): not the batch frame's to report
-    for (program, code), (_, entry) in reference_changes.items():
-        suite.frame.saw(program, {code: entry})
-    named = [c for c in [reference.code, *reference.new_codes, *reference.duplicates, *reference.neighbours] if c]
-    suite.frame.note(case.id, reference.program, {c: get_code(suite.client, reference.program, c) for c in named})
+    for (changed_program, code), (_, entry) in reference_changes.items():
+        suite.frame.saw(changed_program, {code: entry})
+    if may_draw(case):
+        suite.taken.add(k for k in reference_changes if not k[1].startswith(suite.names.prefix))
+    suite.frame.note(case.id, program, gets_after)
     if answer.error != 0:
         problems.append(f"served, but the same request with the token in the body got error {answer.error}")
     elif _shape(changes) != _shape(reference_changes):

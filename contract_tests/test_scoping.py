@@ -3,6 +3,10 @@
 The docs say nothing about these requests' outcome, so any answer is accepted and recorded; whatever it is,
 nothing of the target's data outside the request's own scope may change, and a success keeps the operation's
 meaning (so a profile of another database is never the one matched).
+
+Each case reads the codes it names, in both target programs, with ``get`` before and after (cost independent
+of the programs' size); that no other code changed is judged by the whole-program frame check of the batch the
+case belongs to (``contract_tests/batches.py``), as for the rule cases.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from contract_tests.oracles import judge
 from contract_tests.report import Observation
 from contract_tests.strategies import promo_codes
 from contract_tests.suite import Suite
-from contract_tests.world import ContractViolation, get_code, snapshot
+from contract_tests.world import ContractViolation, get_code
 
 CASES = [
     *[("unknown-db", op) for op in ("attach", "detach")],
@@ -27,6 +31,7 @@ CASES = [
 FAR = st.integers(min_value=10**8, max_value=2 * 10**9)  # identifiers a real server almost surely lacks
 
 
+@pytest.mark.frame_batch
 @pytest.mark.parametrize(("scope", "op"), CASES, ids=[f"{s}-{o}" for s, o in CASES])
 @given(data=st.data())
 def test_request_outside_the_target_changes_nothing_else(
@@ -34,6 +39,7 @@ def test_request_outside_the_target_changes_nothing_else(
 ) -> None:
     """Whatever the answer, only the request's own scope changes, and a success keeps the operation's meaning."""
     target, client = suite.target, suite.client
+    suite.frame.begin()  # a member of the open batch of cases: nothing it does not name may change
     kind = data.draw(st.sampled_from(["personal", "universal"]), label="program")
     home, other = target.program(kind), target.program("universal" if kind == "personal" else "personal")
     profile = target.profiles[data.draw(st.integers(0, len(target.profiles) - 1), label="profile")]
@@ -46,8 +52,10 @@ def test_request_outside_the_target_changes_nothing_else(
     elif scope == "other-program-code":
         named_program = other
     body: dict[str, object] = {"loyalty_id": named_program}
+    new: list[str] = []
     if op == "import":
-        body["codes"] = [data.draw(promo_codes(prefix=suite.names.next_prefix(), flavour="plain"), label="new")]
+        new = [data.draw(promo_codes(prefix=suite.names.next_prefix(), flavour="plain"), label="new")]
+        body["codes"] = list(new)
     elif op != "export_all":
         body["code"] = code
     if op == "update":
@@ -56,12 +64,11 @@ def test_request_outside_the_target_changes_nothing_else(
         body.update(actions.attach_body(target, named_program, profile, code=code))
         if scope == "unknown-db":
             body["db_id"] = data.draw(FAR.filter(lambda n: n != target.db_id), label="db_id")
-    keys = [(home, code), (other, code)]
-    before = snapshot(client, target.programs)
+    keys = [(program, c) for c in (code, *new) for program in (home, other)]
     gets_before = {key: get_code(client, *key) for key in keys}
     exchange = client.call(op, dict(body))
-    after = snapshot(client, target.programs)
     gets_after = {key: get_code(client, *key) for key in keys}
+    suite.frame.note_keys(f"scoping {scope}-{op}", gets_after)
     suite.report.observe(
         Observation(
             f"scoping:{scope}-{op}",
@@ -80,7 +87,7 @@ def test_request_outside_the_target_changes_nothing_else(
         )
     subject = subject_of(target, op, body)
     assert subject is not None
-    look_before, look_after = observed(before, gets_before), observed(after, gets_after)
+    look_before, look_after = observed({}, gets_before), observed({}, gets_after)
     problems = judge(suite, subject, exchange.envelope, look_before, look_after, label=exchange.label_problem)
     if problems:
         raise ContractViolation(

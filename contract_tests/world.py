@@ -27,6 +27,8 @@ class Entry:
         return not self.attached and not self.activated
 
 
+FREE = Entry()  # one shared entry for every free code: a program of 100k codes is mostly free ones
+
 Snapshot = dict[int, dict[str, Entry]]
 Change = tuple[Entry | None, Entry | None]
 
@@ -46,11 +48,11 @@ def export_program(client: Client, program: int, *, exchange: Exchange | None = 
         raise ContractViolation(f"export_all of program {program} gave no list\n{client.describe(exchange)}")
     found: dict[str, Entry] = {}
     for item in data:
-        if not isinstance(item, dict) or not isinstance(item.get("code"), str):
+        code = item.get("code") if isinstance(item, dict) else None
+        if not isinstance(code, str):
             raise ContractViolation(f"export_all item without a code: {item!r}\n{client.describe(exchange)}")
-        found[item["code"]] = Entry(
-            attached=str(item.get("attached") or ""), activated=str(item.get("activated") or "")
-        )
+        attached, activated = item.get("attached"), item.get("activated")
+        found[code] = Entry(str(attached or ""), str(activated or "")) if attached or activated else FREE
     return found
 
 
@@ -64,9 +66,10 @@ def diff(before: Snapshot, after: Snapshot) -> dict[tuple[int, str], Change]:
     changes: dict[tuple[int, str], Change] = {}
     for program in sorted(set(before) | set(after)):
         old, new = before.get(program, {}), after.get(program, {})
-        for code in set(old) | set(new):
-            if old.get(code) != new.get(code):
-                changes[(program, code)] = (old.get(code), new.get(code))
+        for code in old.keys() | new.keys():
+            was, now = old.get(code), new.get(code)
+            if was is not now and was != now:  # most entries are the shared FREE: compared by identity
+                changes[(program, code)] = (was, now)
     return changes
 
 
