@@ -6,6 +6,7 @@ STAMP := $(VENV)/.installed
 TARGET ?=
 PROFILE ?= default
 WORKERS ?=
+BENCH_REPEAT ?= 3
 
 .PHONY: setup contract power seeds test lint typecheck unit gen check-generated typecheck-generated doc-examples bench bench-mock bench-generator bench-contract compare-diff-tools gate clean
 
@@ -82,7 +83,7 @@ bench-mock: $(STAMP)
 
 ## Contract suite: wall time at 20,000 codes per program and at 20 ms RTT (delay proxy), without and with -n 4.
 bench-contract: $(STAMP)
-	$(PY) bench/contract/run.py
+	$(PY) bench/contract/run.py --repeat $(BENCH_REPEAT)
 
 ## Generator: generation time vs openapi-python-client 0.29; generated-client call overhead vs bare requests.
 bench-generator: $(STAMP)

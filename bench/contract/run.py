@@ -7,8 +7,11 @@ Runs the default profile (``python -m pytest contract_tests --target FILE``) aga
 * ``20 ms RTT``: the default seed behind bench/contract/delay_proxy.py (10 ms each way), sequential and with
   ``-n 4`` (goal with workers: within 60 s).
 
-Prints medians of ``--repeat`` runs, ratios to the baseline, requests and bytes received per run.
-Usage: python bench/contract/run.py [--repeat N] [--only NAME ...] [--workers N]
+Runs the settings in alternating rounds (one run of each per round, so a busy spell of the shared machine hits
+every setting alike) and prints medians of ``--repeat`` rounds, ratios to the baseline, requests and bytes
+received per run. A run that does not pass keeps its output under ``--keep`` (default reports/bench-contract)
+and the table names its failing tests.
+Usage: python bench/contract/run.py [--repeat N] [--only NAME ...] [--workers N] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ class Outcome:
     exit_code: int
     requests: int
     received: int
+    failed: tuple[str, ...] = ()  # the failing tests' ids (pytest's FAILED/ERROR lines)
 
 
 def big_seed(path: Path) -> Path:
@@ -67,8 +71,8 @@ def big_seed(path: Path) -> Path:
     return path
 
 
-def run_once(setting: Setting, work: Path, seed: Path) -> Outcome:
-    """Run the suite once in ``setting`` against a fresh mock."""
+def run_once(setting: Setting, work: Path, seed: Path, keep: Path) -> Outcome:
+    """Run the suite once in ``setting`` against a fresh mock; a failing run leaves its output in ``keep``."""
     with serving_mock((), token=TOKEN, seed=seed if setting.big else None) as url, contextlib.ExitStack() as stack:
         if setting.delay_ms:
             url = stack.enter_context(delayed(url, delay_ms=setting.delay_ms / 2))
@@ -84,8 +88,21 @@ def run_once(setting: Setting, work: Path, seed: Path) -> Outcome:
             timeout=3600,
         )
         seconds = time.monotonic() - started
-    report = json.loads((work / "reports" / "contract-report.json").read_text(encoding="utf-8"))
-    return Outcome(seconds, done.returncode, int(report.get("requests", 0)), int(report.get("bytes_received", 0)))
+    report_path = work / "reports" / "contract-report.json"
+    report = json.loads(report_path.read_text(encoding="utf-8")) if report_path.exists() else {}
+    failed: tuple[str, ...] = ()
+    if done.returncode != 0:
+        keep.mkdir(parents=True, exist_ok=True)
+        log = keep / f"{work.name}.log"
+        log.write_text(done.stdout + "\n--- stderr ---\n" + done.stderr, encoding="utf-8")
+        if report_path.exists():
+            (keep / f"{work.name}.report.json").write_text(report_path.read_text(encoding="utf-8"), encoding="utf-8")
+        failed = tuple(
+            line.split(" - ")[0] for line in done.stdout.splitlines() if line.startswith(("FAILED ", "ERROR "))
+        ) or (f"exit {done.returncode}, see {log}",)
+    return Outcome(
+        seconds, done.returncode, int(report.get("requests", 0)), int(report.get("bytes_received", 0)), failed
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -94,39 +111,62 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=1, help="runs per setting; medians are printed (default 1)")
     parser.add_argument("--workers", type=int, default=4, help="workers of the parallel setting (default 4)")
     parser.add_argument("--only", nargs="*", default=None, help="setting names to run (default: all)")
+    parser.add_argument(
+        "--keep", type=Path, default=Path("reports/bench-contract"), help="where failing runs' output goes"
+    )
     args = parser.parse_args(argv)
+    if args.repeat < 1 or args.workers < 1:
+        parser.error("--repeat and --workers must be at least 1")
     settings = [
         Setting("default seed"),
         Setting(f"{BIG:,} codes in programs 11 and 12", big=True),
         Setting("default seed, 20 ms RTT", delay_ms=20),
         Setting(f"default seed, 20 ms RTT, -n {args.workers}", delay_ms=20, workers=args.workers),
     ]
+    names = {s.name for s in settings}
     if args.only:
-        settings = [s for s in settings if any(o in s.name for o in args.only)]
-    print("contract suite, default profile (machine shared with other jobs: timings are noisy)")
-    print("| target | median s | vs default seed | requests | MB received | exit |")
-    print("| --- | --- | --- | --- | --- | --- |")
-    baseline = None
-    failed = False
+        # a name selects its setting; a part of a name, every setting whose name holds it
+        settings = [s for s in settings if any(o == s.name or (o in s.name and o not in names) for o in args.only)]
+        if not settings:
+            parser.error(f"--only {' '.join(args.only)} names no setting")
+    outcomes: dict[str, list[Outcome]] = {s.name: [] for s in settings}
     with tempfile.TemporaryDirectory(prefix="bench-contract-") as tmp:
         seed = big_seed(Path(tmp) / "big-seed.yaml")
-        for setting in settings:
-            outcomes = []
-            for index in range(args.repeat):
+        for index in range(args.repeat):  # alternating rounds: every setting once per round
+            for setting in settings:
                 work = Path(tmp) / f"{setting.name}-{index}".replace(" ", "_").replace(",", "")
                 work.mkdir()
-                outcomes.append(run_once(setting, work, seed))
-            median = statistics.median(o.seconds for o in outcomes)
-            if setting == settings[0] and not setting.big and not setting.delay_ms:
-                baseline = median
-            ratio = f"{median / baseline:.2f}x" if baseline else "-"
-            last = outcomes[-1]
-            codes = ",".join(str(o.exit_code) for o in outcomes)
-            failed |= any(o.exit_code for o in outcomes)
-            print(
-                f"| {setting.name} | {median:.1f} | {ratio} | {last.requests} | {last.received / 1e6:.1f} | {codes} |",
-                flush=True,
-            )
+                outcomes[setting.name].append(run_once(setting, work, seed, args.keep))
+                print(
+                    f"round {index + 1}/{args.repeat}: {setting.name}: {outcomes[setting.name][-1].seconds:.1f} s",
+                    file=sys.stderr,
+                    flush=True,
+                )
+    print(f"contract suite, default profile, medians of {args.repeat} alternating round(s)")
+    print("(the machine is shared with other jobs: timings are noisy; the ratio is the figure to compare)")
+    print("| target | median s | runs s | vs default seed | requests | MB received | exit |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    baseline = (
+        statistics.median(o.seconds for o in outcomes[settings[0].name]) if settings[0].name == "default seed" else None
+    )
+    failed = False
+    for setting in settings:
+        runs = outcomes[setting.name]
+        median = statistics.median(o.seconds for o in runs)
+        ratio = f"{median / baseline:.2f}x" if baseline else "-"
+        last = runs[-1]
+        codes = ",".join(str(o.exit_code) for o in runs)
+        spread = ", ".join(f"{o.seconds:.1f}" for o in runs)
+        failed |= any(o.exit_code for o in runs)
+        print(
+            f"| {setting.name} | {median:.1f} | {spread} | {ratio} | {last.requests} | {last.received / 1e6:.1f} "
+            f"| {codes} |",
+            flush=True,
+        )
+    for setting in settings:
+        for index, outcome in enumerate(outcomes[setting.name]):
+            if outcome.exit_code:
+                print(f"run {index + 1} of {setting.name!r} did not pass: " + "; ".join(outcome.failed[:5]))
     return 1 if failed else 0
 
 
