@@ -19,6 +19,7 @@ from contract_tests import actions
 from contract_tests.observed import observed, subject_of
 from contract_tests.oracles import judge
 from contract_tests.report import Observation
+from contract_tests.rule_setup import free_code
 from contract_tests.strategies import promo_codes
 from contract_tests.suite import Suite
 from contract_tests.world import ContractViolation, get_code
@@ -43,8 +44,8 @@ def test_request_outside_the_target_changes_nothing_else(
     kind = data.draw(st.sampled_from(["personal", "universal"]), label="program")
     home, other = target.program(kind), target.program("universal" if kind == "personal" else "personal")
     profile = target.profiles[data.draw(st.integers(0, len(target.profiles) - 1), label="profile")]
-    code = data.draw(promo_codes(prefix=suite.names.next_prefix(), flavour="plain"), label="code")
-    actions.import_codes(client, home, [code])
+    fresh = data.draw(promo_codes(prefix=suite.names.next_prefix(), flavour="plain"), label="code")
+    code = free_code(suite, home, fresh)  # a free code an earlier run left, else ``fresh`` imported
     actions.attach(client, target, home, code, profile)  # a held code: detach, activate and update have a subject
     named_program = home
     if scope == "unknown-program":
