@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import glob
 import shlex
 import time
 from collections.abc import Iterator
@@ -61,7 +62,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--trace-requests",
         metavar="FILE",
-        help="write every request sent (token masked) to FILE: two runs with one seed send the same requests",
+        help="write every request sent (token masked) to FILE: two runs with one seed send the same requests; "
+        "with -n N each worker's requests follow a '# worker gwN' line",
     )
 
 
@@ -83,6 +85,9 @@ def pytest_configure(config: pytest.Config) -> None:
         run = start(config, target, masker)
         if config.pluginmanager.hasplugin("xdist"):
             config.pluginmanager.register(_Controller(), "contract-controller")
+        if config.getoption("--trace-requests"):  # an earlier run's worker parts must not be merged into this one
+            for stale in _trace_parts(Path(config.getoption("--trace-requests"))):
+                stale.unlink()
     config.option.hypothesis_seed = run.seed
     forced: Any = int(run.seed) if run.seed.isdigit() else run.seed
     hypothesis.core.global_force_seed = forced  # what --hypothesis-seed does, also for a seed chosen here
@@ -168,7 +173,7 @@ def suite(request: pytest.FixtureRequest) -> Iterator[Suite]:
         mask=config.stash[MASK_KEY],  # one masker for the client and every output
     )
     if config.getoption("--trace-requests"):
-        client.trace = Path(config.getoption("--trace-requests"))
+        client.trace = trace_path(config)
         client.trace.write_text("", encoding="utf-8")
     report = config.stash[REPORT_KEY]
     the_suite = Suite(
@@ -197,6 +202,35 @@ def suite(request: pytest.FixtureRequest) -> Iterator[Suite]:
     finally:
         report.requests = client.count
         report.received = client.received
+
+
+def trace_path(config: pytest.Config) -> Path:
+    """Where this process writes --trace-requests: the file itself, or a worker's part the controller merges."""
+    path = Path(config.getoption("--trace-requests"))
+    worker = getattr(config, "workerinput", {}).get("workerid")
+    return path.with_name(f"{path.name}.{worker}.part") if worker else path
+
+
+def _trace_parts(path: Path) -> list[Path]:
+    return sorted(path.parent.glob(f"{glob.escape(path.name)}.gw*.part"), key=lambda p: _worker_number(p.name))
+
+
+def _worker_number(name: str) -> int:
+    digits = name.rsplit(".gw", 1)[-1].removesuffix(".part")
+    return int(digits) if digits.isdigit() else 0
+
+
+def merge_traces(path: Path) -> None:
+    """The controller's --trace-requests file: every worker's requests, a ``# worker gwN`` line before each part."""
+    parts = _trace_parts(path)
+    if not parts:
+        return
+    with path.open("w", encoding="utf-8") as out:
+        for part in parts:
+            out.write(f"# worker {part.name.rsplit('.', 2)[-2]}\n")
+            out.write(part.read_text(encoding="utf-8"))
+    for part in parts:
+        part.unlink()
 
 
 def _share(budget: int | None, workers: int) -> int | None:
@@ -289,6 +323,8 @@ def pytest_exception_interact(node: pytest.Item, call: pytest.CallInfo[None], re
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
+    if config.getoption("--trace-requests") and getattr(config, "workerinput", None) is None:
+        merge_traces(Path(config.getoption("--trace-requests")))
     report = config.stash.get(REPORT_KEY, None)
     state = config.stash.get(STATE_KEY, {})
     run = config.stash.get(RUN_KEY, None)

@@ -20,8 +20,11 @@ def test_two_workers_merge_one_report_and_mask_the_token(tmp_path: Path) -> None
     with serving_mock(("auth-prefix-token",), token=CANARY) as url:
         target = write_target(url, tmp_path / "target.yaml")
         selection = "token-wrong or test_concurrency or get.code-attached"
+        trace = tmp_path / "trace" / "requests.txt"
+        trace.parent.mkdir()
+        (trace.parent / "requests.txt.gw7.part").write_text("stale part of an earlier run\n", encoding="utf-8")
         run = subprocess.run(
-            suite_command(target, tmp_path, "-n", "2", "-k", selection, "-rA"),
+            suite_command(target, tmp_path, "-n", "2", "-k", selection, "-rA", "--trace-requests", str(trace)),
             cwd=ROOT,
             env=env,
             capture_output=True,
@@ -41,6 +44,14 @@ def test_two_workers_merge_one_report_and_mask_the_token(tmp_path: Path) -> None
     assert "concurrency" in tests_of and any(t.startswith("get.code-attached") for t in tests_of)
     prefixes = {p for o in report["not_cleaned"] for p in ("gw0-", "gw1-") if p in o}
     assert prefixes == {"gw0-", "gw1-"}, report["not_cleaned"]  # each worker imported under its own prefix
+    # one trace file: each worker's requests under its own header, no part left behind, no stale part merged
+    assert sorted(p.name for p in trace.parent.iterdir()) == ["requests.txt"]
+    traced = trace.read_text(encoding="utf-8")
+    headers = [line for line in traced.splitlines() if line.startswith("# worker ")]
+    assert headers == ["# worker gw0", "# worker gw1"], headers
+    sections = traced.split("# worker gw1\n")
+    assert "gw0-" in sections[0] and "gw1-" in sections[1] and "stale part" not in traced
+    assert len(traced.splitlines()) - 2 >= report["requests"] - 20  # every request (the preflight's are not traced)
     outputs = [run.stdout, run.stderr] + [p.read_text(encoding="utf-8") for p in tmp_path.rglob("*") if p.is_file()]
     for secret in (CANARY, CANARY[:-1]):
         assert not [o for o in outputs if secret in o], "the token leaked from a worker"
