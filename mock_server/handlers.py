@@ -2,7 +2,7 @@
 
 Refusals raise ApiError; the app turns them into the envelope. Every read-modify-write
 runs under ``store.lock``. This is the faithful behaviour only: faults replace a handler
-(or another part) from ``mock_server/faults.py`` and never appear here.
+(or another part) from ``mock_server/faults/`` and never appear here.
 """
 
 from __future__ import annotations

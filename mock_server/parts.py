@@ -1,5 +1,5 @@
 """The parts of the mock that a fault may replace: handlers, profile matching, the wire, authentication,
-schema validation and the store. The app is built from them; faults (``mock_server/faults.py``) swap one.
+schema validation and the store. The app is built from them; faults (``mock_server/faults/``) swap one.
 """
 
 from __future__ import annotations

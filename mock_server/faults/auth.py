@@ -1,4 +1,4 @@
-"""Broken authentication and validation: overrides of ``Parts.authenticate`` (``part="auth"``) and of
+"""Broken authentication and validation: faults that replace ``Parts.authenticate`` (``part="auth"``) or
 ``Parts.schema_errors`` (``part="validation"``)."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 
 from jsonschema.exceptions import ValidationError
 
-from mock_server.faults.registry import Override
+from mock_server.faults.registry import fault
 from mock_server.faults.wrapping import Authenticate, auth_fault
 from mock_server.handlers import Request
 from mock_server.parts import Parts
@@ -16,25 +16,31 @@ from mock_server.parts import Parts
 HEADER_OPERATIONS = ("import", "get", "activate")  # auth-header-some-operations honours the header only here
 
 
-@auth_fault
-def auth_missing_accepted(
-    faithful: Authenticate, _parts: Parts, op_id: str, request: Request, bearer: str | None
-) -> None:
-    if request.get("token") in (None, "") and bearer is None:
-        request["token"] = "absent"  # noqa: S105 - a stand-in so that schema validation lets it through
-        return
-    faithful(op_id, request, bearer)
+Accepts = Callable[[Parts, Request, str | None], bool]  # (parts, request, bearer) -> pass without the check
 
 
-def _accepted_when(accepts: Callable[[Parts, Request, str | None], bool]) -> Override:
-    """Requests that ``accepts`` (parts, request, bearer) pass unchecked; the others meet the faithful check."""
+def _accepted_when(
+    name: str, breaks: str, *, caught_by: tuple[str, ...], api_version: str | None = None
+) -> Callable[[Accepts], None]:
+    """Decorator: register ``name``, under which the requests that the predicate accepts pass unchecked."""
 
-    @auth_fault
-    def authenticate(faithful: Authenticate, parts: Parts, op_id: str, request: Request, bearer: str | None) -> None:
-        if not accepts(parts, request, bearer):
-            faithful(op_id, request, bearer)
+    def register(accepts: Accepts) -> None:
+        @auth_fault(name, breaks, caught_by=caught_by, api_version=api_version)
+        def authenticate(
+            faithful: Authenticate, parts: Parts, op_id: str, request: Request, bearer: str | None
+        ) -> None:
+            if not accepts(parts, request, bearer):
+                faithful(op_id, request, bearer)
 
-    return authenticate
+    return register
+
+
+def _header_read_only_on(name: str, breaks: str, *, caught_by: tuple[str, ...], ops: tuple[str, ...]) -> None:
+    """Register the v74 fault ``name``: the bearer header counts on ``ops`` only (as if absent elsewhere)."""
+
+    @auth_fault(name, breaks, caught_by=caught_by, api_version="74")
+    def authenticate(faithful: Authenticate, _parts: Parts, op_id: str, request: Request, bearer: str | None) -> None:
+        faithful(op_id, request, bearer if op_id in ops else None)
 
 
 def _body_token(request: Request) -> str:
@@ -43,29 +49,63 @@ def _body_token(request: Request) -> str:
     return token if isinstance(token, str) else ""
 
 
-auth_any_token = _accepted_when(lambda _parts, request, _bearer: _body_token(request) != "")
-auth_prefix_token = _accepted_when(lambda parts, request, _bearer: parts.auth.related(_body_token(request)))
-auth_header_any_token = _accepted_when(
-    lambda _parts, request, bearer: bearer is not None and request.get("token") in (None, "")
+@auth_fault("auth-missing-accepted", "requests without a token are served", caught_by=("auth.token-missing",))
+def _auth_missing_accepted(
+    faithful: Authenticate, _parts: Parts, op_id: str, request: Request, bearer: str | None
+) -> None:
+    if request.get("token") in (None, "") and bearer is None:
+        request["token"] = "absent"  # noqa: S105 - a stand-in so that schema validation lets it through
+        return
+    faithful(op_id, request, bearer)
+
+
+@_accepted_when("auth-any-token", "any non-empty token is accepted", caught_by=("auth.token-wrong",))
+def _auth_any_token(_parts: Parts, request: Request, _bearer: str | None) -> bool:
+    return _body_token(request) != ""
+
+
+@_accepted_when(
+    "auth-prefix-token",
+    "a token that the real one starts with, or that starts with the real one, is accepted",
+    caught_by=("auth.token-wrong",),
+)
+def _auth_prefix_token(parts: Parts, request: Request, _bearer: str | None) -> bool:
+    return parts.auth.related(_body_token(request))
+
+
+_header_read_only_on(
+    "auth-header-ignored",
+    "v74: the Authorization header is ignored (only the body token counts), as in v72",
+    caught_by=("auth.header-token",),
+    ops=(),
 )
 
 
-def _header_read_only_on(ops: tuple[str, ...]) -> Override:
-    """The override under which the bearer header counts on ``ops`` only (as if absent elsewhere)."""
-
-    @auth_fault
-    def authenticate(faithful: Authenticate, _parts: Parts, op_id: str, request: Request, bearer: str | None) -> None:
-        faithful(op_id, request, bearer if op_id in ops else None)
-
-    return authenticate
-
-
-auth_header_ignored = _header_read_only_on(())
-auth_header_some_operations = _header_read_only_on(HEADER_OPERATIONS)
+@_accepted_when(
+    "auth-header-any-token",
+    "v74: any non-empty token in the Authorization header is accepted",
+    caught_by=("auth.header-token-wrong",),
+    api_version="74",
+)
+def _auth_header_any_token(_parts: Parts, request: Request, bearer: str | None) -> bool:
+    return bearer is not None and request.get("token") in (None, "")
 
 
-def update_no_options_ok(parts: Parts) -> None:
-    """Drop update's top-level ``anyOf`` violation (neither activated nor expire_date) from schema validation."""
+_header_read_only_on(
+    "auth-header-some-operations",
+    f"v74: the Authorization header is honoured on {', '.join(HEADER_OPERATIONS)} only, ignored elsewhere",
+    caught_by=("auth.header-token",),
+    ops=HEADER_OPERATIONS,
+)
+
+
+@fault(
+    "update-no-options-ok",
+    "update without activated and expire_date answers error 0",
+    part="validation",
+    caught_by=("update.no-options",),
+)
+def _update_no_options_ok(parts: Parts) -> None:
     faithful = parts.schema_errors
 
     def schema_errors(op_id: str, request: Request) -> Iterable[ValidationError]:

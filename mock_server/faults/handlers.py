@@ -1,8 +1,7 @@
-"""Broken operations: overrides that replace one or more of the seven handlers (``part="handler:<operation>"``)."""
+"""Broken operations: faults that replace a handler (``part="handler:<operation>"``), one refusal or effect each."""
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 
 from mock_server import errors
@@ -14,7 +13,7 @@ from mock_server.parts import Handler
 from mock_server.store import CodeState, ProgramState
 
 
-def _known_code(ctx: Context, request: Request) -> tuple[ProgramState, CodeState] | None:
+def known_code(ctx: Context, request: Request) -> tuple[ProgramState, CodeState] | None:
     """The program and the state of the request's code when both exist (None otherwise, raising nothing)."""
     program = ctx.store.programs.get(request.get("loyalty_id"))  # type: ignore[arg-type]
     code = request.get("code")
@@ -23,15 +22,12 @@ def _known_code(ctx: Context, request: Request) -> tuple[ProgramState, CodeState
     return program, program.codes[code]
 
 
-# --- attach --------------------------------------------------------------------------------------------
+def restricted_attach_accepted(name: str, breaks: str, *, caught_by: tuple[str, ...], moves: bool) -> Override:
+    """Register ``name``: attach of a personal code held by another profile succeeds; the code ``moves``, or not."""
 
-
-def _restricted_attach_accepted(*, moves: bool) -> Override:
-    """Attach of a personal code held by another profile succeeds: the code ``moves``, or gains a second holder."""
-
-    @handler_fault("attach")
+    @handler_fault(name, breaks, op="attach", caught_by=caught_by)
     def attach(faithful: Handler, ctx: Context, request: Request) -> Envelope:
-        found = _known_code(ctx, request)
+        found = known_code(ctx, request)
         if found is None or not found[0].personal or not found[1].holders:
             return faithful(ctx, request)
         holder = ctx.holder(request)
@@ -41,18 +37,39 @@ def _restricted_attach_accepted(*, moves: bool) -> Override:
         with ctx.store.lock:
             if moves:
                 state.holders.clear()
-            program.attach(state, holder, ctx.store.now())
+            program.attach(state, holder, ctx.store.now())  # without the clear, the first holder keeps it too
         return ok()
 
     return attach
 
 
-restricted_reattach = _restricted_attach_accepted(moves=True)
-restricted_second_holder = _restricted_attach_accepted(moves=False)
+def without(*keys: str) -> Callable[[Record], None]:
+    """An edit of a record that removes ``keys``."""
+
+    def edit(record: Record) -> None:
+        for key in keys:
+            record.pop(key, None)
+
+    return edit
 
 
-@handler_fault("attach")
-def unknown_code_rejected(faithful: Handler, ctx: Context, request: Request) -> Envelope:
+# --- attach --------------------------------------------------------------------------------------------
+
+restricted_attach_accepted(
+    "restricted-reattach",
+    "attach of a personal code held by another profile succeeds and moves the code",
+    caught_by=("attach.code-attached-restricted", "test_concurrent_attach_has_one_winner"),
+    moves=True,
+)
+
+
+@handler_fault(
+    "unknown-code-rejected",
+    "attach with a code the program does not hold errs instead of importing it",
+    op="attach",
+    caught_by=("attach.code-unknown",),
+)
+def _unknown_code_rejected(faithful: Handler, ctx: Context, request: Request) -> Envelope:
     code = request.get("code")
     program = ctx.store.programs.get(request["loyalty_id"])
     if code is not None and program is not None and code not in program.codes:
@@ -61,17 +78,27 @@ def unknown_code_rejected(faithful: Handler, ctx: Context, request: Request) -> 
     return faithful(ctx, request)
 
 
-@handler_fault("attach")
-def universal_single_use(faithful: Handler, ctx: Context, request: Request) -> Envelope:
-    found = _known_code(ctx, request)
+@handler_fault(
+    "universal-single-use",
+    "a universal code held by one profile cannot be attached to another",
+    op="attach",
+    caught_by=("attach.code-attached-universal",),
+)
+def _universal_single_use(faithful: Handler, ctx: Context, request: Request) -> Envelope:
+    found = known_code(ctx, request)
     universal_held = found is not None and not found[0].personal and found[1].holders
     if universal_held and found is not None and ctx.holder(request) not in found[1].holders:
         raise ApiError(errors.CODE_RESTRICTED, "it is attached to another profile")
     return faithful(ctx, request)
 
 
-@handler_fault("attach")
-def pool_draw_noop(faithful: Handler, ctx: Context, request: Request) -> Envelope:
+@handler_fault(
+    "pool-draw-noop",
+    "attach without a code answers error 0 but attaches nothing",
+    op="attach",
+    caught_by=("attach.no-code-free-available",),
+)
+def _pool_draw_noop(faithful: Handler, ctx: Context, request: Request) -> Envelope:
     if request.get("code") is not None:
         return faithful(ctx, request)
     ctx.holder(request)
@@ -82,12 +109,17 @@ def pool_draw_noop(faithful: Handler, ctx: Context, request: Request) -> Envelop
     return ok()
 
 
-# --- detach --------------------------------------------------------------------------------------------
+# --- detach, activate, import, get, export_all ---------------------------------------------------------
 
 
-@handler_fault("detach")
-def detach_several_allowed(faithful: Handler, ctx: Context, request: Request) -> Envelope:
-    found = _known_code(ctx, request)
+@handler_fault(
+    "detach-several-allowed",
+    "detach of a code attached to several profiles succeeds",
+    op="detach",
+    caught_by=("detach.code-attached-several",),
+)
+def _detach_several_allowed(faithful: Handler, ctx: Context, request: Request) -> Envelope:
+    found = known_code(ctx, request)
     if found is None or len(found[1].holders) < 2:
         return faithful(ctx, request)
     holder = ctx.holder(request)
@@ -99,8 +131,13 @@ def detach_several_allowed(faithful: Handler, ctx: Context, request: Request) ->
     return ok()
 
 
-@handler_fault("detach")
-def detach_without_code_ok(faithful: Handler, ctx: Context, request: Request) -> Envelope:
+@handler_fault(
+    "detach-without-code-ok",
+    "detach without a code answers error 0",
+    op="detach",
+    caught_by=("detach.code-omitted",),
+)
+def _detach_without_code_ok(faithful: Handler, ctx: Context, request: Request) -> Envelope:
     if request.get("code") is not None:
         return faithful(ctx, request)
     ctx.holder(request)
@@ -108,11 +145,13 @@ def detach_without_code_ok(faithful: Handler, ctx: Context, request: Request) ->
     return ok()
 
 
-# --- activate ------------------------------------------------------------------------------------------
-
-
-@handler_fault("activate")
-def activate_unattached_ok(faithful: Handler, ctx: Context, request: Request) -> Envelope:
+@handler_fault(
+    "activate-unattached-ok",
+    "activate of a free code succeeds and activates it",
+    op="activate",
+    caught_by=("activate.code-free",),
+)
+def _activate_unattached_ok(faithful: Handler, ctx: Context, request: Request) -> Envelope:
     program = program_of(ctx, request)
     with ctx.store.lock:
         state = code_of(program, request["code"])
@@ -122,8 +161,13 @@ def activate_unattached_ok(faithful: Handler, ctx: Context, request: Request) ->
     return faithful(ctx, request)
 
 
-@handler_fault("activate")
-def activate_wrong_code(faithful: Handler, ctx: Context, request: Request) -> Envelope:
+@handler_fault(
+    "activate-wrong-code",
+    "activate activates another attached code of the program instead of the requested one",
+    op="activate",
+    caught_by=("activate.code-attached",),
+)
+def _activate_wrong_code(faithful: Handler, ctx: Context, request: Request) -> Envelope:
     program = program_of(ctx, request)
     with ctx.store.lock:
         state = code_of(program, request["code"])
@@ -136,21 +180,13 @@ def activate_wrong_code(faithful: Handler, ctx: Context, request: Request) -> En
     return faithful(ctx, request)
 
 
-@handler_fault("activate")
-def refused_activate_applied(faithful: Handler, ctx: Context, request: Request) -> Envelope:
-    found = _known_code(ctx, request)
-    if found is not None and not found[1].holders and not found[1].activated:
-        with ctx.store.lock:
-            found[1].activated = ctx.store.now()
-        raise ApiError(errors.CODE_NOT_ATTACHED, "only an attached code can be activated")
-    return faithful(ctx, request)
-
-
-# --- import --------------------------------------------------------------------------------------------
-
-
-@handler_fault("import")
-def import_duplicate_overwrites(faithful: Handler, ctx: Context, request: Request) -> Envelope:
+@handler_fault(
+    "import-duplicate-overwrites",
+    "importing a code the program holds resets it to free and counts it as inserted",
+    op="import",
+    caught_by=("import.codes-duplicate",),
+)
+def _import_duplicate_overwrites(faithful: Handler, ctx: Context, request: Request) -> Envelope:
     program = program_of(ctx, request)
     with ctx.store.lock:
         for code in request["codes"]:
@@ -158,58 +194,17 @@ def import_duplicate_overwrites(faithful: Handler, ctx: Context, request: Reques
     return faithful(ctx, request)
 
 
-# --- get, export_all: the faithful answer, edited ------------------------------------------------------
-
-
-def _without(*keys: str) -> Callable[[Record], None]:
-    """An edit that removes ``keys`` from a record."""
-
-    def edit(record: Record) -> None:
-        for key in keys:
-            record.pop(key, None)
-
-    return edit
-
-
-def _code_html_escaped(record: Record) -> None:
-    record["code"] = html.escape(record["code"])
-
-
-get_hides_profile = records_edited("get", _without("profile_id", "database_id"))
-export_omits_activated = records_edited("export_all", _without("activated"))
-export_respells_markup = records_edited("export_all", _code_html_escaped)
-
-
-# --- several operations --------------------------------------------------------------------------------
-
-
-@handler_fault("get", "activate", "update", "detach")
-def program_scope_ignored(faithful: Handler, ctx: Context, request: Request) -> Envelope:
-    # The request goes on with loyalty_id moved to a program holding its code, when the named one lacks it.
-    program = ctx.store.programs.get(request.get("loyalty_id"))  # type: ignore[arg-type]
-    code = request.get("code")
-    if program is not None and isinstance(code, str) and code not in program.codes:
-        other = next((p.id for p in ctx.store.programs.values() if code in p.codes), None)
-        if other is not None:
-            request = {**request, "loyalty_id": other}
-    return faithful(ctx, request)
-
-
-def success_without_effect(op: str) -> Override:
-    """An override: ``op`` answers error 0 once the faithful checks of program and code pass, and changes nothing."""
-
-    @handler_fault(op)
-    def noop(_faithful: Handler, ctx: Context, request: Request) -> Envelope:
-        if op in ("attach", "detach"):
-            ctx.holder(request)  # the profile must still be found
-        program = program_of(ctx, request)
-        if op == "import":
-            items = [{"code": c, "error": 0, "error_text": ""} for c in request["codes"]]
-            envelope = ok(items)
-            envelope.update(discarded_by_limit=0, duplicated=0, inserted=len(items))
-            return envelope
-        if op in ("activate", "update", "detach") and isinstance(request.get("code"), str):
-            code_of(program, request["code"])
-        return ok()
-
-    return noop
+records_edited(
+    "get-hides-profile",
+    "get omits profile_id and database_id of an attached code",
+    op="get",
+    caught_by=("get.code-attached", "test_concurrent_attach_has_one_winner"),
+    edit=without("profile_id", "database_id"),
+)
+records_edited(
+    "export-omits-activated",
+    "export_all never shows activated",
+    op="export_all",
+    caught_by=("export_all.lists-program", "activate.code-attached"),
+    edit=without("activated"),
+)

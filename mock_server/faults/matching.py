@@ -1,4 +1,4 @@
-"""Broken profile matching: overrides of ``Parts.find_profile`` (``part="matching"``)."""
+"""Broken profile matching: faults that replace ``Parts.find_profile`` (``part="matching"``)."""
 
 from __future__ import annotations
 
@@ -22,8 +22,12 @@ def _profiles_of(parts: Parts, request: Request) -> list[Profile]:
     return parts.directory.databases[db_id]
 
 
-@matching_fault
-def phone_matching_broken(faithful: FindProfile, parts: Parts, request: Request) -> Profile:
+@matching_fault(
+    "phone-matching-broken",
+    "matching by phone picks the first profile of the database",
+    caught_by=("attach.code-free",),
+)
+def _phone_matching_broken(faithful: FindProfile, parts: Parts, request: Request) -> Profile:
     if request.get("matching") == "phone":
         profiles = _profiles_of(parts, request)
         if profiles:
@@ -31,8 +35,12 @@ def phone_matching_broken(faithful: FindProfile, parts: Parts, request: Request)
     return faithful(request)
 
 
-@matching_fault
-def custom_matching_ignores_name(faithful: FindProfile, parts: Parts, request: Request) -> Profile:
+@matching_fault(
+    "custom-matching-ignores-name",
+    "custom matching compares field_value with every custom field, ignoring field_name",
+    caught_by=("attach.code-free",),
+)
+def _custom_matching_ignores_name(faithful: FindProfile, parts: Parts, request: Request) -> Profile:
     if request.get("matching") == "custom":
         value = request.get("field_value")
         found = next((p for p in _profiles_of(parts, request) if value in p.custom.values()), None)
@@ -41,21 +49,21 @@ def custom_matching_ignores_name(faithful: FindProfile, parts: Parts, request: R
     return faithful(request)
 
 
-@matching_fault
-def default_matching_profile_id(faithful: FindProfile, _parts: Parts, request: Request) -> Profile:
+@matching_fault(
+    "default-matching-profile-id",
+    "without matching, the profile is found by profile_id instead of email",
+    caught_by=("attach.matching-default",),
+)
+def _default_matching_profile_id(faithful: FindProfile, _parts: Parts, request: Request) -> Profile:
     return faithful({**request, "matching": "profile_id"} if request.get("matching") is None else request)
 
 
-@matching_fault
-def db_scope_ignored(faithful: FindProfile, parts: Parts, request: Request) -> Profile:
+@matching_fault(
+    "db-scope-ignored", "matching searches every database, the last one first", caught_by=("attach.code-free",)
+)
+def _db_scope_ignored(faithful: FindProfile, parts: Parts, request: Request) -> Profile:
     if request["db_id"] in parts.directory.databases:
         for scope in sorted(parts.directory.databases, reverse=True):
             with contextlib.suppress(ApiError):
                 return faithful({**request, "db_id": scope})
     return faithful(request)
-
-
-@matching_fault
-def unknown_db_first_database(faithful: FindProfile, parts: Parts, request: Request) -> Profile:
-    known = request["db_id"] in parts.directory.databases
-    return faithful(request if known else {**request, "db_id": min(parts.directory.databases)})

@@ -1,20 +1,25 @@
-"""Broken state: overrides of the store's lock and clock (``part="store"``)."""
+"""Broken state: the fault that replaces the store's lock and clock so attaches race (``part="store"``)."""
 
 from __future__ import annotations
 
 import contextlib
 import time
 
-from mock_server import clock
+from mock_server.faults.registry import fault
 from mock_server.parts import Parts
 
 RACE_SLEEP = 0.02  # attach-race: long enough for concurrent requests to interleave every time
 
 
-def attach_race(parts: Parts) -> None:
-    """The lock excludes nothing and the clock takes 20 ms, so attaches of one code interleave."""
-    # Attach reads the clock between its check and its set: concurrent attaches of one code all pass the check
-    # before any of them sets it.
+@fault(
+    "attach-race",
+    "attach checks and sets without the lock, sleeping 20 ms in between",
+    part="store",
+    caught_by=("test_concurrent_attach_has_one_winner",),
+)
+def _attach_race(parts: Parts) -> None:
+    # The store's lock excludes nothing, and its clock (read by attach between the check and the set)
+    # takes 20 ms: concurrent attaches of one code all pass the check before any of them sets it.
     faithful_now = parts.store.now
 
     def slow_now() -> str:
@@ -24,8 +29,3 @@ def attach_race(parts: Parts) -> None:
     parts.store.lock = contextlib.nullcontext()
     parts.store.now = slow_now
     parts.blocking = True
-
-
-def clock_backwards(parts: Parts) -> None:
-    """Every reading of the clock is one minute before the previous one."""
-    parts.store.now = clock.backwards()

@@ -1,4 +1,4 @@
-"""Broken wire: overrides of ``Parts.decode`` (``part="wire:decode"``) and ``Parts.encode`` (``"wire:encode"``)."""
+"""Broken wire: faults that replace ``Parts.decode`` (part ``wire:decode``) or ``Parts.encode`` (``wire:encode``)."""
 
 from __future__ import annotations
 
@@ -8,19 +8,27 @@ from mock_server import errors
 from mock_server.errors import ApiError
 from mock_server.faults.wrapping import Decode, Encode, decode_fault, encode_fault
 from mock_server.handlers import Envelope, Request
-from promo_spec.media import JSON_TYPE, XML_TYPE
+from promo_spec.media import XML_TYPE
 from promo_spec.xml_codec import to_xml
 
 
-@decode_fault
-def xml_request_rejected(faithful: Decode, body: bytes, kind: str, schema: dict[str, Any]) -> Request:
+@decode_fault(
+    "xml-request-rejected",
+    "XML request bodies are refused",
+    caught_by=("auth.token-missing", "get.code-free", "test_api"),
+)
+def _xml_request_rejected(faithful: Decode, body: bytes, kind: str, schema: dict[str, Any]) -> Request:
     if kind == "xml":
         raise ApiError(errors.INCORRECT_REQUEST, "XML bodies are not accepted")
     return faithful(body, kind, schema)
 
 
-@decode_fault
-def xml_request_last_repeat_only(faithful: Decode, body: bytes, kind: str, schema: dict[str, Any]) -> Request:
+@decode_fault(
+    "xml-request-last-repeat-only",
+    "an XML array (repeated elements, as <codes>) keeps only its last element",
+    caught_by=("import.codes-new",),
+)
+def _xml_request_last_repeat_only(faithful: Decode, body: bytes, kind: str, schema: dict[str, Any]) -> Request:
     request = faithful(body, kind, schema)
     if kind == "xml":
         request = {k: v[-1:] if isinstance(v, list) else v for k, v in request.items()}
@@ -37,20 +45,18 @@ def _numeric_booleans(value: Any) -> Any:
     return value
 
 
-@encode_fault
-def xml_response_wrong_shape(faithful: Encode, envelope: Envelope, fmt: str) -> tuple[bytes, str]:
+@encode_fault(
+    "xml-response-wrong-shape",
+    "format=xml writes booleans as 1/0 under a <response> root",
+    caught_by=("auth.token-missing", "get.code-free", "test_api"),
+)
+def _xml_response_wrong_shape(faithful: Encode, envelope: Envelope, fmt: str) -> tuple[bytes, str]:
     if fmt != "xml":
         return faithful(envelope, fmt)
     body = to_xml(_numeric_booleans(envelope))
     return b"<response>" + body[len(b"<xml>") : -len(b"</xml>")] + b"</response>", XML_TYPE
 
 
-@encode_fault
-def format_ignored(faithful: Encode, envelope: Envelope, _fmt: str) -> tuple[bytes, str]:
+@encode_fault("format-ignored", "format=xml answers JSON", caught_by=("import.codes-new", "get.code-free", "test_api"))
+def _format_ignored(faithful: Encode, envelope: Envelope, _fmt: str) -> tuple[bytes, str]:
     return faithful(envelope, "json")
-
-
-@encode_fault
-def json_labelled_text(faithful: Encode, envelope: Envelope, fmt: str) -> tuple[bytes, str]:
-    body, content_type = faithful(envelope, fmt)
-    return body, "text/plain; charset=utf-8" if content_type == JSON_TYPE else content_type

@@ -1,44 +1,57 @@
-"""How a fault wraps the faithful part it replaces: one decorator per part, so each fault says only what it breaks.
+"""How a fault wraps the faithful part it replaces: one registering decorator per part, so a fault says only what
+it breaks.
 
-Each decorator turns a broken function, which receives the faithful part as its first argument (and the
-``Parts`` where it needs them), into an override; the override binds the faithful part when it is applied.
+Each decorator takes a broken function, which receives the faithful part as its first argument (and the ``Parts``
+where it needs them), and registers as the fault ``name`` the override that binds the faithful part when applied.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from mock_server.faults.registry import Override
+from mock_server.faults.registry import Override, fault
 from mock_server.handlers import Context, Envelope, Request
 from mock_server.parts import Handler, Parts
 from mock_server.seed import Profile
 
-BrokenHandler = Callable[[Handler, Context, Request], Envelope]  # (faithful handler, ctx, request) -> envelope
 FindProfile = Callable[[Request], Profile]
 Decode = Callable[[bytes, str, dict[str, Any]], Request]
 Encode = Callable[[Envelope, str], tuple[bytes, str]]
 Authenticate = Callable[[str, Request, str | None], None]
+
+BrokenHandler = Callable[[Handler, Context, Request], Envelope]  # (faithful handler, ctx, request) -> envelope
+BrokenMatching = Callable[[FindProfile, Parts, Request], Profile]
+BrokenDecode = Callable[[Decode, bytes, str, dict[str, Any]], Request]
+BrokenEncode = Callable[[Encode, Envelope, str], tuple[bytes, str]]
+BrokenAuth = Callable[[Authenticate, Parts, str, Request, str | None], None]
 Record = dict[str, Any]  # one object of an answer's data: get's code, or an item of export_all's list
 
+B = TypeVar("B")  # a broken function of one part
 
-def handler_fault(*ops: str) -> Callable[[BrokenHandler], Override]:
-    """Decorator: the override that puts ``broken`` (given the faithful handler) in place of each of ``ops``."""
 
-    def to_override(broken: BrokenHandler) -> Override:
+def handler_fault(
+    name: str, breaks: str, *, op: str, caught_by: tuple[str, ...], also: tuple[str, ...] = ()
+) -> Callable[[BrokenHandler], Override]:
+    """Decorator: register ``broken`` (given the faithful handler) as ``name``, in place of ``op`` and ``also``."""
+
+    def register(broken: BrokenHandler) -> Override:
         def override(parts: Parts) -> None:
-            for op in ops:
-                parts.handlers[op] = functools.partial(broken, parts.handlers[op])
+            for each in (op, *also):
+                parts.handlers[each] = functools.partial(broken, parts.handlers[each])
 
-        return override
+        return fault(name, breaks, part=f"handler:{op}", caught_by=caught_by)(override)
 
-    return to_override
+    return register
 
 
-def records_edited(op: str, edit: Callable[[Record], None]) -> Override:
-    """The override under which ``op`` answers as the faithful handler, with ``edit`` applied to each record."""
+def records_edited(
+    name: str, breaks: str, *, op: str, caught_by: tuple[str, ...], edit: Callable[[Record], None]
+) -> Override:
+    """Register ``name``: ``op`` answers as the faithful handler does, with ``edit`` applied to each data record."""
 
+    @handler_fault(name, breaks, op=op, caught_by=caught_by)
     def edited(faithful: Handler, ctx: Context, request: Request) -> Envelope:
         envelope = faithful(ctx, request)
         data = envelope["data"]
@@ -46,40 +59,47 @@ def records_edited(op: str, edit: Callable[[Record], None]) -> Override:
             edit(record)
         return envelope
 
-    return handler_fault(op)(edited)
+    return edited
 
 
-def matching_fault(broken: Callable[[FindProfile, Parts, Request], Profile]) -> Override:
-    """Decorator: the override that makes ``broken`` (given faithful matching and the parts) find profiles."""
+class PartFault(Generic[B]):
+    """The registering decorator of one part other than the handlers (matching, decode, encode, authenticate)."""
 
-    def override(parts: Parts) -> None:
-        parts.find_profile = functools.partial(broken, parts.find_profile, parts)
+    def __init__(self, part: str, swap: Callable[[Parts, B], None]) -> None:
+        self.part = part
+        self.swap = swap  # puts the broken function, bound to the faithful part, in the faithful part's place
 
-    return override
+    def __call__(
+        self, name: str, breaks: str, *, caught_by: tuple[str, ...], api_version: str | None = None
+    ) -> Callable[[B], Override]:
+        """Decorator: register ``broken`` as the fault ``name`` of this part (of the mock of ``api_version``)."""
 
+        def register(broken: B) -> Override:
+            def override(parts: Parts) -> None:
+                self.swap(parts, broken)
 
-def decode_fault(broken: Callable[[Decode, bytes, str, dict[str, Any]], Request]) -> Override:
-    """Decorator: the override that makes ``broken`` (given the faithful decoder) read request bodies."""
+            return fault(name, breaks, part=self.part, caught_by=caught_by, api_version=api_version)(override)
 
-    def override(parts: Parts) -> None:
-        parts.decode = functools.partial(broken, parts.decode)
-
-    return override
-
-
-def encode_fault(broken: Callable[[Encode, Envelope, str], tuple[bytes, str]]) -> Override:
-    """Decorator: the override that makes ``broken`` (given the faithful encoder) write answers."""
-
-    def override(parts: Parts) -> None:
-        parts.encode = functools.partial(broken, parts.encode)
-
-    return override
+        return register
 
 
-def auth_fault(broken: Callable[[Authenticate, Parts, str, Request, str | None], None]) -> Override:
-    """Decorator: the override that makes ``broken`` (given the faithful check and the parts) authenticate."""
+def _swap_matching(parts: Parts, broken: BrokenMatching) -> None:
+    parts.find_profile = functools.partial(broken, parts.find_profile, parts)
 
-    def override(parts: Parts) -> None:
-        parts.authenticate = functools.partial(broken, parts.authenticate, parts)
 
-    return override
+def _swap_decode(parts: Parts, broken: BrokenDecode) -> None:
+    parts.decode = functools.partial(broken, parts.decode)
+
+
+def _swap_encode(parts: Parts, broken: BrokenEncode) -> None:
+    parts.encode = functools.partial(broken, parts.encode)
+
+
+def _swap_auth(parts: Parts, broken: BrokenAuth) -> None:
+    parts.authenticate = functools.partial(broken, parts.authenticate, parts)
+
+
+matching_fault = PartFault[BrokenMatching]("matching", _swap_matching)
+decode_fault = PartFault[BrokenDecode]("wire:decode", _swap_decode)
+encode_fault = PartFault[BrokenEncode]("wire:encode", _swap_encode)
+auth_fault = PartFault[BrokenAuth]("auth", _swap_auth)
