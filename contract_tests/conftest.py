@@ -39,7 +39,7 @@ from contract_tests.strategies import CodeNames
 from contract_tests.suite import Suite, spec_for
 
 MODULE_ORDER = ("test_concurrency", "test_rules", "test_scoping", "test_state_machine", "test_schemathesis")
-FRAME_BATCH = 100  # rule cases per whole-program frame check (one export_all of each program per batch)
+FRAME_BATCH = 100  # rule and scoping cases per whole-program frame check (one export_all of each program per batch)
 for _name in PROFILES:
     settings.register_profile(
         HYPOTHESIS_PROFILE.format(_name),

@@ -57,3 +57,22 @@ def test_export_and_get_must_agree() -> None:
         with pytest.raises(ContractViolation, match="export_all and get disagree") as caught:
             watch.check(ignore=set(), foreign=lambda code: False)
         assert "activated=False, get says attached=True activated=True" in str(caught.value)
+
+
+def test_a_case_may_name_codes_of_both_programs() -> None:
+    """A scoping case names its code in both programs (note_keys): those changes are its own, the rest is not."""
+    with start_background(port=0, token=TOKEN) as server:
+        client = Client(server.url, TOKEN, load_spec())
+        watch = FrameWatch(client, (11, 12), size=10)
+        watch.begin()
+        _attach(client, 11, "P11-0002")
+        _attach(client, 12, "U12-0002")
+        seen = {(11, "P11-0002"): get_code(client, 11, "P11-0002"), (12, "U12-0002"): get_code(client, 12, "U12-0002")}
+        watch.note_keys("scoping case", seen)
+        watch.check(ignore=set(), foreign=lambda code: False)  # both named: passes
+        watch.begin()
+        _attach(client, 12, "U12-0003")
+        watch.note_keys("scoping case 2", {(11, "U12-0003"): None})  # the same spelling in the other program
+        with pytest.raises(ContractViolation, match=r"\[frame\].*codes no case named changed") as caught:
+            watch.check(ignore=set(), foreign=lambda code: False)
+        assert "U12-0003" in str(caught.value) and "scoping case 2" in str(caught.value)
