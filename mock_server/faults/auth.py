@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 
 from jsonschema.exceptions import ValidationError
 
-from mock_server.faults.registry import fault
+from mock_server.faults.registry import Override, fault
 from mock_server.faults.wrapping import Authenticate, auth_fault
 from mock_server.handlers import Request
 from mock_server.parts import Parts
@@ -21,10 +21,10 @@ Accepts = Callable[[Parts, Request, str | None], bool]  # (parts, request, beare
 
 def _accepted_when(
     name: str, breaks: str, *, caught_by: tuple[str, ...], api_version: str | None = None
-) -> Callable[[Accepts], None]:
+) -> Callable[[Accepts], Override]:
     """Decorator: register ``name``, under which the requests that the predicate accepts pass unchecked."""
 
-    def register(accepts: Accepts) -> None:
+    def register(accepts: Accepts) -> Override:
         @auth_fault(name, breaks, caught_by=caught_by, api_version=api_version)
         def authenticate(
             faithful: Authenticate, parts: Parts, op_id: str, request: Request, bearer: str | None
@@ -32,15 +32,19 @@ def _accepted_when(
             if not accepts(parts, request, bearer):
                 faithful(op_id, request, bearer)
 
+        return authenticate
+
     return register
 
 
-def _header_read_only_on(name: str, breaks: str, *, caught_by: tuple[str, ...], ops: tuple[str, ...]) -> None:
+def _header_read_only_on(name: str, breaks: str, *, caught_by: tuple[str, ...], ops: tuple[str, ...]) -> Override:
     """Register the v74 fault ``name``: the bearer header counts on ``ops`` only (as if absent elsewhere)."""
 
     @auth_fault(name, breaks, caught_by=caught_by, api_version="74")
     def authenticate(faithful: Authenticate, _parts: Parts, op_id: str, request: Request, bearer: str | None) -> None:
         faithful(op_id, request, bearer if op_id in ops else None)
+
+    return authenticate
 
 
 def _body_token(request: Request) -> str:

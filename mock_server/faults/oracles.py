@@ -11,7 +11,7 @@ import html
 from mock_server import clock, errors
 from mock_server.errors import ApiError
 from mock_server.faults.handlers import known_code, restricted_attach_accepted
-from mock_server.faults.registry import fault
+from mock_server.faults.registry import Override, fault
 from mock_server.faults.wrapping import (
     Encode,
     FindProfile,
@@ -36,7 +36,7 @@ NOOP_RULES = (
 )
 
 
-def _success_without_effect(op: str, rule: str) -> None:
+def _success_without_effect(op: str, rule: str) -> Override:
     """Register ``<op>-noop``: ``op`` answers error 0 once the faithful checks of program and code pass, and changes
     nothing."""
 
@@ -53,6 +53,8 @@ def _success_without_effect(op: str, rule: str) -> None:
         if op in ("activate", "update", "detach") and isinstance(request.get("code"), str):
             code_of(program, request["code"])
         return ok()
+
+    return noop
 
 
 for _op, _rule in NOOP_RULES:

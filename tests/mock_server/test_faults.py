@@ -11,6 +11,7 @@ import pytest
 
 from mock_server.app import create_app
 from mock_server.faults import FAULTS, REGISTRY, UnknownFaultError
+from mock_server.parts import Parts
 from mock_server.seed import Seed
 from tests.mock_server.conftest import ALICE, BASE, BOB, CAROL, EXHAUSTED, PERSONAL, TOKEN, UNIVERSAL, Api, who
 
@@ -378,3 +379,26 @@ def test_a_fault_overrides_only_its_part(seed: Seed) -> None:
     assert broken.handlers.keys() == faithful.handlers.keys()
     assert all(broken.handlers[op] is faithful.handlers[op] for op in faithful.handlers)
     assert broken.decode is faithful.decode and broken.encode is faithful.encode
+
+
+def _replaced_parts(parts: Parts, override: Callable[[Parts], None]) -> set[str]:
+    """The parts (named as ``Fault.part`` names them) that ``override`` replaces in ``parts``."""
+    handlers = dict(parts.handlers)
+    named = {"matching": "find_profile", "wire:decode": "decode", "wire:encode": "encode", "auth": "authenticate"}
+    named["validation"] = "schema_errors"
+    before = {part: getattr(parts, attr) for part, attr in named.items()}
+    lock, now = parts.store.lock, parts.store.now
+    override(parts)
+    replaced = {f"handler:{op}" for op, handler in parts.handlers.items() if handler is not handlers[op]}
+    replaced |= {part for part, attr in named.items() if getattr(parts, attr) != before[part]}
+    return replaced | ({"store"} if parts.store.lock is not lock or parts.store.now != now else set())
+
+
+@pytest.mark.parametrize("fault", list(REGISTRY))
+def test_each_fault_replaces_the_part_it_declares(seed: Seed, fault: str) -> None:
+    registered = REGISTRY[fault]
+    replaced = _replaced_parts(create_app(seed, token=TOKEN).parts, registered.override)
+    if registered.part.startswith("handler:"):  # program-scope-ignored wraps several handlers, its part the first
+        assert registered.part in replaced and all(p.startswith("handler:") for p in replaced), replaced
+    else:
+        assert replaced == {registered.part}
