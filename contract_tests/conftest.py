@@ -202,6 +202,11 @@ def suite(request: pytest.FixtureRequest) -> Iterator[Suite]:
     finally:
         report.requests = client.count
         report.received = client.received
+        if client.resent:
+            report.notes.append(
+                f"{client.resent} request(s) sent again on a new connection: the server had closed the kept-alive "
+                "connection as they went out, unanswered"
+            )
 
 
 def trace_path(config: pytest.Config) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import re
 import threading
@@ -241,6 +242,20 @@ class WireLog:
         return found
 
 
+def closed_unanswered(exc: BaseException) -> bool:
+    """Whether ``exc`` says the server closed the connection without answering (no status line came back)."""
+    seen: list[BaseException] = [exc]
+    while seen:
+        error = seen.pop()
+        if isinstance(error, (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)):
+            return True
+        seen += [a for a in error.args if isinstance(a, BaseException)]
+        seen += [e for e in (error.__cause__, error.__context__) if e is not None and e is not error]
+        if len(seen) > 20:  # a chain this long is not the one requests builds
+            return False
+    return False
+
+
 class Client:
     """Send API requests to one target; thread-safe counting; one requests.Session per thread."""
 
@@ -268,6 +283,7 @@ class Client:
         self.count = 0
         self.received = 0  # bytes of response bodies
         self.unlimited = False  # set during cleanup: the budget guards the tests, not the cleanup
+        self.resent = 0  # requests sent again because the server had closed their kept-alive connection
         self.trace: Path | None = None  # --trace-requests: every request appended here, token masked
         self._lock = threading.Lock()
         self._next_slot = 0.0
@@ -318,10 +334,17 @@ class Client:
                 out.write(self.mask(line))
         sent_headers = {"Content-Type": content_type, **(headers or {})}
         started = time.monotonic()
+        kept_alive = getattr(self._local, "answered", False)  # this thread's session holds a used connection
         try:
             response = self._session().request(method, url, data=content, headers=sent_headers, timeout=self.timeout)
         except requests.RequestException as exc:
-            raise TransportError(self.mask(f"{method} {url} failed: {type(exc).__name__}: {exc}")) from None
+            if not (kept_alive and closed_unanswered(exc)):
+                raise TransportError(self.mask(f"{method} {url} failed: {type(exc).__name__}: {exc}")) from None
+            # The server closed the kept-alive connection as this request went out (its idle timeout met the
+            # request while its FIN was still on the way; over a real network that window is half a round trip):
+            # nothing was answered, so the request is sent once more, on a new connection.
+            response = self._resend(method, url, content, sent_headers, first=exc)
+        self._local.answered = True
         with self._lock:
             self.received += len(response.content)
         return Exchange(
@@ -336,6 +359,25 @@ class Client:
             elapsed=time.monotonic() - started,
             extra={"response": response},
         )
+
+    def _resend(
+        self, method: str, url: str, content: bytes, headers: dict[str, str], *, first: Exception
+    ) -> requests.Response:
+        """Send a request again on a new connection, once; TransportError naming both failures when it fails too."""
+        self._session().close()
+        self._local.session = None
+        self._admit()
+        with self._lock:
+            self.resent += 1
+        try:
+            return self._session().request(method, url, data=content, headers=headers, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise TransportError(
+                self.mask(
+                    f"{method} {url} failed: {type(first).__name__}: {first}; sent again on a new connection: "
+                    f"{type(exc).__name__}: {exc}"
+                )
+            ) from None
 
     def call(
         self,
