@@ -244,15 +244,18 @@ class WireLog:
 
 def closed_unanswered(exc: BaseException) -> bool:
     """Whether ``exc`` says the server closed the connection without answering (no status line came back)."""
-    seen: list[BaseException] = [exc]
-    while seen:
-        error = seen.pop()
+    pending: list[BaseException] = [exc]
+    visited: set[int] = set()
+    while pending:
+        error = pending.pop()
+        if id(error) in visited:
+            continue
+        visited.add(id(error))
         if isinstance(error, (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)):
             return True
-        seen += [a for a in error.args if isinstance(a, BaseException)]
-        seen += [e for e in (error.__cause__, error.__context__) if e is not None and e is not error]
-        if len(seen) > 20:  # a chain this long is not the one requests builds
-            return False
+        # requests wraps urllib3's error in args; urllib3 wraps http.client's in args, __cause__ or __context__
+        pending += [a for a in error.args if isinstance(a, BaseException)]
+        pending += [e for e in (error.__cause__, error.__context__) if e is not None]
     return False
 
 

@@ -9,20 +9,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from contract_tests.observed import Observed, Subject, subject_codes
-from contract_tests.world import Entry, holder_view
+from contract_tests.world import Entry, diff, holder_view
 
 Key = tuple[int, str]
 
 
 def changes(before: Observed, after: Observed) -> dict[Key, str]:
     """Every code whose listing or get changed between two looks (only what both looks saw), described."""
-    found: dict[Key, str] = {}
-    for program in sorted(set(before.exported) & set(after.exported)):
-        old, new = before.exported[program], after.exported[program]
-        for code in old.keys() | new.keys():
-            was, now = old.get(code), new.get(code)
-            if was is not now and was != now:  # most entries are the shared FREE: compared by identity
-                found[(program, code)] = f"export_all {_entry(was)} -> {_entry(now)}"
+    common = set(before.exported) & set(after.exported)
+    listed = diff({p: before.exported[p] for p in common}, {p: after.exported[p] for p in common})
+    found: dict[Key, str] = {key: f"export_all {_entry(was)} -> {_entry(now)}" for key, (was, now) in listed.items()}
     for key in sorted(set(before.gets) & set(after.gets)):
         old_view, new_view = holder_view(before.gets[key]), holder_view(after.gets[key])
         if old_view != new_view and key not in found:
