@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -192,6 +192,20 @@ def suite_command(target: Path, workdir: Path, *extra: str) -> list[str]:
     ]
 
 
+def run_suite(
+    target: Path, workdir: Path, *extra: str, env: Mapping[str, str], timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
+    """Run ``suite_command`` from the repository root, ``env`` added to this environment, its output captured."""
+    return subprocess.run(
+        suite_command(target, workdir, *extra),
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 def run_variant(fault: str, *, api_version: str | None = None, timeout: float = 300) -> Result:
     """Run the suite (``-x``) against promo-mock with ``fault`` ('' for none) and return how it ended.
 
@@ -207,10 +221,7 @@ def run_variant(fault: str, *, api_version: str | None = None, timeout: float = 
     ):
         work = Path(tmp)
         target = write_target(url, work / "target.yaml", api_version=version)
-        env = dict(os.environ, ALTCRAFT_TOKEN=TOKEN)
-        run = subprocess.run(
-            suite_command(target, work), cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
-        )
+        run = run_suite(target, work, env={"ALTCRAFT_TOKEN": TOKEN}, timeout=timeout)
         first, text = _failures(work / "junit.xml")
         named = named_oracle(fault, text + run.stdout) if fault else ""
         return Result(fault, run.returncode, first, time.monotonic() - started, named, version)

@@ -19,9 +19,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,7 +31,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from delay_proxy import delayed
 
-from contract_tests.power import ROOT, serving_mock, suite_command, write_target
+from contract_tests.power import run_suite, serving_mock, write_target
 from mock_server.seed import default_seed_path
 
 TOKEN = "bench-contract-token"
@@ -79,14 +77,7 @@ def run_once(setting: Setting, work: Path, seed: Path, keep: Path) -> Outcome:
         target = write_target(url, work / "target.yaml")
         extra = ["-n", str(setting.workers)] if setting.workers else []
         started = time.monotonic()
-        done = subprocess.run(
-            suite_command(target, work, *extra),
-            cwd=ROOT,
-            env=dict(os.environ, ALTCRAFT_TOKEN=TOKEN),
-            capture_output=True,
-            text=True,
-            timeout=3600,
-        )
+        done = run_suite(target, work, *extra, env={"ALTCRAFT_TOKEN": TOKEN}, timeout=3600)
         seconds = time.monotonic() - started
     report_path = work / "reports" / "contract-report.json"
     report = json.loads(report_path.read_text(encoding="utf-8")) if report_path.exists() else {}

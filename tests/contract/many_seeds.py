@@ -21,7 +21,8 @@ from pathlib import Path
 
 import yaml
 
-from contract_tests.power import ROOT, TOKEN, serving_mock, suite_command, write_target
+from contract_tests.power import ROOT, TOKEN, serving_mock, write_target
+from contract_tests.power import run_suite as run_contract_suite
 
 SECOND = ROOT / "tests" / "contract" / "second_server"
 SECOND_TOKEN = "second-server-token"
@@ -97,16 +98,9 @@ class Run:
 def run_suite(target: str, seed: str, directory: Path) -> Run:
     """Run the whole suite against ``target`` (``mock`` or a second-server configuration) with ``seed``."""
     started = time.monotonic()
-    env = {**os.environ, "ALTCRAFT_TOKEN": TOKEN, "SECOND_SERVER_TOKEN": SECOND_TOKEN}
+    env = {"ALTCRAFT_TOKEN": TOKEN, "SECOND_SERVER_TOKEN": SECOND_TOKEN}
     with _target_file(target, directory, seed) as path:
-        run = subprocess.run(
-            suite_command(path, directory, "--hypothesis-seed", seed),
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=900,
-        )
+        run = run_contract_suite(path, directory, "--hypothesis-seed", seed, env=env, timeout=900)
     tail = "\n".join(run.stdout.splitlines()[-40:])
     return Run(target, seed, run.returncode, tail, time.monotonic() - started)
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from contract_tests.power import MOCK_TARGET, ROOT, serving_mock, suite_command, write_target
+from contract_tests.power import MOCK_TARGET, ROOT, run_suite, serving_mock, write_target
 from contract_tests.target import TargetError, parse_target
 
 CANARY = "CANARY-b41e-header-token"
@@ -56,10 +56,7 @@ def _run(tmp_path: Path, name: str, faults: tuple[str, ...], *extra: str) -> sub
     work.mkdir()
     with serving_mock(faults, token=CANARY, api_version="74") as url:
         target = write_target(url, work / "target.yaml", api_version="74")
-        return subprocess.run(
-            suite_command(target, work, *extra), cwd=ROOT, env=dict(os.environ, ALTCRAFT_TOKEN=CANARY),
-            capture_output=True, text=True, timeout=600, check=False,
-        )
+        return run_suite(target, work, *extra, env={"ALTCRAFT_TOKEN": CANARY})
 
 
 def test_v74_suite_passes_the_v74_mock_trying_both_placements(tmp_path: Path) -> None:

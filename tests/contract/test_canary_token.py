@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 from pathlib import Path
 
-from contract_tests.power import ROOT, serving_mock, suite_command, write_target
+from contract_tests.power import run_suite, serving_mock, write_target
 
 CANARY = "CANARY-7f3a9c51-token"
 
 
 def test_canary_token_appears_nowhere(tmp_path: Path) -> None:
     faults = ("xml-response-wrong-shape", "activate-unattached-ok", "auth-prefix-token")
-    env = dict(os.environ, ALTCRAFT_TOKEN=CANARY)
+    env = {"ALTCRAFT_TOKEN": CANARY}
     outputs = []
     with serving_mock(faults, token=CANARY) as url:
         target = write_target(url, tmp_path / "target.yaml")
@@ -24,14 +22,7 @@ def test_canary_token_appears_nowhere(tmp_path: Path) -> None:
         ):
             work = tmp_path / name
             work.mkdir()
-            run = subprocess.run(
-                suite_command(target, work, *extra, "-v", "-rA"),
-                cwd=ROOT,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=300,
-            )
+            run = run_suite(target, work, *extra, "-v", "-rA", env=env, timeout=300)
             assert run.returncode == 1, run.stdout[-3000:] + run.stderr[-3000:]
             assert "***" in run.stdout, "failures should show requests with the token masked"
             outputs += [run.stdout, run.stderr]

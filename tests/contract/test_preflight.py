@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import socket
 import subprocess
@@ -12,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from contract_tests.exchange import Client
-from contract_tests.power import MOCK_TARGET, ROOT, suite_command, write_target
+from contract_tests.power import MOCK_TARGET, run_suite, write_target
 from contract_tests.preflight import PreflightError, preflight
 from contract_tests.target import Target, load_target
 from mock_server.serve import start_background
@@ -22,9 +21,8 @@ TOKEN = "preflight-token-not-a-secret"
 
 
 def _run_suite(target: Path, work: Path, token: str) -> tuple[subprocess.CompletedProcess[str], float]:
-    env = dict(os.environ, ALTCRAFT_TOKEN=token)
     started = time.monotonic()
-    run = subprocess.run(suite_command(target, work), cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    run = run_suite(target, work, env={"ALTCRAFT_TOKEN": token}, timeout=120)
     return run, time.monotonic() - started
 
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 from pathlib import Path
 
-from contract_tests.power import ROOT, TOKEN, serving_mock, suite_command, write_target
+from contract_tests.power import TOKEN, run_suite, serving_mock, write_target
 
 RUN_PREFIX = re.compile(r"ct\d{12}[0-9a-f]{4}-")  # the per-run code prefix: codes must be new on every run
 # Schemathesis cases and the rule cases that draw random values (wrong tokens, unknown profiles)
@@ -20,13 +18,11 @@ def _trace(tmp: Path, name: str, seed: str) -> list[str]:
     with serving_mock(()) as url:
         target = write_target(url, work / "target.yaml")
         trace = work / "requests.txt"
-        run = subprocess.run(
-            suite_command(target, work, "--hypothesis-seed", seed, "-k", SELECTION, "--trace-requests", str(trace)),
-            cwd=ROOT,
-            env={**os.environ, "ALTCRAFT_TOKEN": TOKEN},
-            capture_output=True,
-            text=True,
-            timeout=600,
+        run = run_suite(
+            target,
+            work,
+            *("--hypothesis-seed", seed, "-k", SELECTION, "--trace-requests", str(trace)),
+            env={"ALTCRAFT_TOKEN": TOKEN},
         )
     assert run.returncode == 0, run.stdout[-3000:]
     return RUN_PREFIX.sub("<run>-", trace.read_text(encoding="utf-8")).splitlines()

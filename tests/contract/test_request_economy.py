@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 from pathlib import Path
 
-from contract_tests.power import ROOT, serving_mock, suite_command, write_target
+from contract_tests.power import run_suite, serving_mock, write_target
 
 TOKEN = "economy-token-not-a-secret"
 
@@ -16,16 +14,9 @@ def test_scoping_and_refused_export_all_cases_export_only_at_the_batch_edges(tmp
     with serving_mock((), token=TOKEN) as url:
         target = write_target(url, tmp_path / "target.yaml")
         trace = tmp_path / "requests.txt"
-        run = subprocess.run(
-            suite_command(
-                target, tmp_path, "-k", "test_scoping or (token-wrong and export_all)", "--trace-requests", str(trace)
-            ),
-            cwd=ROOT,
-            env=dict(os.environ, ALTCRAFT_TOKEN=TOKEN),
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        selection = "test_scoping or (token-wrong and export_all)"
+        extra = ("-k", selection, "--trace-requests", str(trace))
+        run = run_suite(target, tmp_path, *extra, env={"ALTCRAFT_TOKEN": TOKEN}, timeout=300)
     assert run.returncode == 0, run.stdout[-3000:]
     assert "18 passed" in run.stdout, run.stdout[-2000:]
     lines = trace.read_text(encoding="utf-8").splitlines()

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from contract_tests.power import ROOT, suite_command
+from contract_tests.power import run_suite
 from tests.contract.many_seeds import SECOND_CONFIGS, SECOND_TOKEN
 from tests.contract.many_seeds import second_server as start_second_server
 
@@ -31,14 +29,7 @@ def second_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tu
 
 def test_suite_passes_a_second_faithful_server(second_server: tuple[Path, str], tmp_path: Path) -> None:
     target, config = second_server
-    run = subprocess.run(
-        suite_command(target, tmp_path, "--hypothesis-seed", "20261126"),
-        cwd=ROOT,
-        env={**os.environ, "SECOND_SERVER_TOKEN": TOKEN},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    run = run_suite(target, tmp_path, "--hypothesis-seed", "20261126", env={"SECOND_SERVER_TOKEN": TOKEN})
     tail = "\n".join(run.stdout.splitlines()[-60:])
     assert run.returncode == 0, f"the suite failed against the second server ({config}):\n{tail}"
     assert TOKEN not in run.stdout + run.stderr

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 from typing import Any
 
-from contract_tests.power import ROOT, suite_command, write_target
+from contract_tests.power import run_suite, write_target
 from contract_tests.rule_setup import rule_cases, smoke_cases
 from mock_server.serve import start_background
 from promo_spec import load_spec
@@ -30,14 +28,7 @@ def test_smoke_cases_cover_every_rule_mode_and_format_pair() -> None:
 
 def _smoke(url: str, work: Path) -> dict[str, Any]:
     target = write_target(url, work / "target.yaml")
-    run = subprocess.run(
-        suite_command(target, work, "--profile", "smoke"),
-        cwd=ROOT,
-        env=dict(os.environ, ALTCRAFT_TOKEN=TOKEN),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    run = run_suite(target, work, "--profile", "smoke", env={"ALTCRAFT_TOKEN": TOKEN}, timeout=300)
     assert run.returncode == 0, run.stdout[-3000:]
     report: dict[str, Any] = json.loads((work / "reports" / "contract-report.json").read_text(encoding="utf-8"))
     return report

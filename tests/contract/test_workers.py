@@ -3,32 +3,29 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 from defusedxml.ElementTree import parse as parse_xml_file
 
-from contract_tests.power import ROOT, serving_mock, suite_command, write_target
+from contract_tests.power import ROOT, run_suite, serving_mock, write_target
 
 CANARY = "CANARY-workers-4c1d-token"
 
 
 def test_two_workers_merge_one_report_and_mask_the_token(tmp_path: Path) -> None:
-    env = dict(os.environ, ALTCRAFT_TOKEN=CANARY)
     with serving_mock(("auth-prefix-token",), token=CANARY) as url:
         target = write_target(url, tmp_path / "target.yaml")
         selection = "token-wrong or test_concurrency or get.code-attached"
         trace = tmp_path / "trace" / "requests.txt"
         trace.parent.mkdir()
         (trace.parent / "requests.txt.gw7.part").write_text("stale part of an earlier run\n", encoding="utf-8")
-        run = subprocess.run(
-            suite_command(target, tmp_path, "-n", "2", "-k", selection, "-rA", "--trace-requests", str(trace)),
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
+        run = run_suite(
+            target,
+            tmp_path,
+            *("-n", "2", "-k", selection, "-rA", "--trace-requests", str(trace)),
+            env={"ALTCRAFT_TOKEN": CANARY},
             timeout=300,
         )
     assert run.returncode == 1, run.stdout[-3000:] + run.stderr[-3000:]  # the fault is caught by a worker
