@@ -28,8 +28,9 @@ SECOND = ROOT / "tests" / "contract" / "second_server"
 SECOND_TOKEN = "second-server-token"
 SECOND_CONFIGS: dict[str, dict[str, str]] = {
     # text/xml answers, HTTP 400/401 statuses, error envelopes without data, null and "" read as absent,
-    # integer field_value accepted
-    "text-xml-http-status": {"INDEP_HTTP_STATUS": "1", "INDEP_ERROR_NO_DATA": "1"},
+    # integer field_value accepted; the other reading of each contradiction the spec takes a stance on
+    # (no matching: the identifier sent decides; integer format; matching email_profile)
+    "text-xml-http-status": {"INDEP_HTTP_STATUS": "1", "INDEP_ERROR_NO_DATA": "1", "INDEP_READINGS": "1"},
     # application/xml, strict null, string-only field_value, unused identifiers ignored, other state choices,
     # HTTP 400/401 statuses
     "probe2-strict": {

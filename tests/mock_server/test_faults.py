@@ -237,6 +237,10 @@ def export_respells_markup(api: Api) -> bool:
     return all(item["code"] != "<a&b>" for item in api.export(PERSONAL))
 
 
+def format_type_unchecked(api: Api) -> bool:
+    return api.call("export_all", loyalty_id=PERSONAL, format=True)["error"] == 0
+
+
 DETECTORS: dict[str, Detector] = {
     "restricted-reattach": restricted_reattach,
     "unknown-code-rejected": unknown_code_rejected,
@@ -277,6 +281,7 @@ DETECTORS: dict[str, Detector] = {
     "refused-activate-applied": refused_activate_applied,
     "clock-backwards": clock_backwards,
     "export-respells-markup": export_respells_markup,
+    "format-type-unchecked": format_type_unchecked,
 }
 
 

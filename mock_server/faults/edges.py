@@ -1,0 +1,37 @@
+"""Faults of issue 18's edges: documented constraints beside the spec's stances, the program settings of the
+Russian attach page, and the answers the preflight reads before any test.
+
+Each is there to prove one capability of the suite: the stance split requires refusal of what every page forbids
+(and only that), the rules follow each program's declared ``creates_codes``, and the preflight tells a server fault
+from a wrong target file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from jsonschema.exceptions import ValidationError
+
+from mock_server.faults.registry import fault
+from mock_server.handlers import Request
+from mock_server.parts import Parts
+
+
+@fault(
+    "format-type-unchecked",
+    "a format that is no string (true, a list, an object) is not refused: the request is served, in JSON",
+    part="validation",
+    caught_by=("test_api",),
+)
+def _format_type_unchecked(parts: Parts) -> None:
+    # an integer format is the other reading of stance 1 (typed int on four pages); the others break every page
+    faithful = parts.schema_errors
+
+    def schema_errors(op_id: str, request: Request) -> Iterable[ValidationError]:
+        return [
+            e
+            for e in faithful(op_id, request)
+            if not (list(e.absolute_path) == ["format"] and not isinstance(e.instance, str))
+        ]
+
+    parts.schema_errors = schema_errors
