@@ -10,6 +10,7 @@ reasons only are not a detection.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import subprocess
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
+import yaml
 from defusedxml.ElementTree import parse as parse_xml_file
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,6 +64,7 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "export-respells-markup": ("[invariant codes-persist]", "[invariant get-export-agree]"),
     # issue 18: each caught by the capability it proves
     "format-type-unchecked": ("a request that breaks a documented constraint got error 0",),
+    "creation-disallowed-ignored": ("[rule attach.code-unknown-creation-disallowed]",),
 }
 # the faults of the oracles added for issue 9: only their own oracle counts, not the rules they also break
 NEW_ORACLE_FAULTS = frozenset(
@@ -78,9 +81,10 @@ NEW_ORACLE_FAULTS = frozenset(
         "refused-activate-applied",
         "clock-backwards",
         "export-respells-markup",
-        "format-type-unchecked",
     }
 )
+# the faults of issue 18's edges: only the capability each proves counts, not the tests that also fail
+EDGE_FAULTS = frozenset({"format-type-unchecked", "creation-disallowed-ignored"})
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,7 @@ class Result:
     seconds: float
     named: str = ""  # the expected oracle or rule the failure named ('' when none)
     api_version: str = "72"  # the version the mock served and the target file named
+    seed: str = ""  # the seed file of mock_server/ the mock served ('' = the default seed)
 
     @property
     def ok(self) -> bool:
@@ -126,7 +131,7 @@ def expected_names(fault: str) -> tuple[str, ...]:
     """What a failure must name to count as catching ``fault``: ``EXPECTED``, or a rule the fault declares."""
     from mock_server.faults import REGISTRY
 
-    if fault in NEW_ORACLE_FAULTS:
+    if fault in NEW_ORACLE_FAULTS | EDGE_FAULTS:
         return EXPECTED[fault]
     declared = REGISTRY[fault].caught_by if fault in REGISTRY else ()
     # x-rules ids as their oracle tag; test names (test_api, ...) as the failing test's name
@@ -165,13 +170,30 @@ def serving_mock(
             mock.kill()
 
 
-def write_target(base_url: str, path: Path, *, api_version: str | None = None) -> Path:
-    """Write the default seed's target file with ``base_url`` (and ``api_version`` when given) to ``path``."""
+def write_target(base_url: str, path: Path, *, api_version: str | None = None, seed: str | None = None) -> Path:
+    """Write the default seed's target file with ``base_url`` (and ``api_version`` when given) to ``path``; for
+    another ``seed`` file of mock_server/ (same data), with its programs' settings as ``program_settings``."""
     text = re.sub(r"(?m)^base_url:.*$", f"base_url: {base_url}", MOCK_TARGET.read_text(encoding="utf-8"))
     if api_version is not None:
         text += f'api_version: "{api_version}"\n'
+    if seed is not None:
+        text += "program_settings: " + json.dumps(program_settings(seed), sort_keys=True) + "\n"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def seed_path(seed: str) -> Path:
+    """A seed file of mock_server/ by name."""
+    return ROOT / "mock_server" / seed
+
+
+def program_settings(seed: str) -> dict[str, dict[str, bool]]:
+    """The target file's ``program_settings`` of the mock.yaml programs as ``seed`` (mock_server/) sets them."""
+    from mock_server.seed import load_seed
+
+    kinds = {v: k for k, v in yaml.safe_load(MOCK_TARGET.read_text(encoding="utf-8"))["loyalty_programs"].items()}
+    programs = load_seed(seed_path(seed)).programs
+    return {kinds[p.id]: {"creates_codes": p.creates_codes} for p in programs if p.id in kinds}
 
 
 def suite_command(target: Path, workdir: Path, *extra: str) -> list[str]:
@@ -209,37 +231,46 @@ def run_suite(
     )
 
 
-def run_variant(fault: str, *, api_version: str | None = None, timeout: float = 300) -> Result:
-    """Run the suite (``-x``) against promo-mock with ``fault`` ('' for none) and return how it ended.
+def run_variant(
+    fault: str, *, api_version: str | None = None, seed: str | None = None, timeout: float = 300
+) -> Result:
+    """Run the suite against promo-mock with ``fault`` ('' for none) and return how it ended.
 
-    The mock and the target file speak ``api_version``: by default the fault's own version, else 72.
+    The mock and the target file speak ``api_version``: by default the fault's own version, else 72. The mock
+    serves ``seed`` (a seed file of mock_server/; by default the fault's own, else the default seed), and the
+    target file declares its programs' settings.
     """
     from mock_server.faults import REGISTRY
 
     version = api_version or (REGISTRY[fault].api_version if fault else None) or "72"
+    seed = seed or (REGISTRY[fault].seed if fault else None)
     started = time.monotonic()
     with (
         tempfile.TemporaryDirectory(prefix="power-") as tmp,
-        serving_mock((fault,) if fault else (), api_version=version) as url,
+        serving_mock(
+            (fault,) if fault else (), api_version=version, seed=seed_path(seed) if seed else None
+        ) as url,
     ):
         work = Path(tmp)
-        target = write_target(url, work / "target.yaml", api_version=version)
+        target = write_target(url, work / "target.yaml", api_version=version, seed=seed)
         run = run_suite(target, work, env={"ALTCRAFT_TOKEN": TOKEN}, timeout=timeout)
         first, text = _failures(work / "junit.xml")
         named = named_oracle(fault, text + run.stdout) if fault else ""
-        return Result(fault, run.returncode, first, time.monotonic() - started, named, version)
+        return Result(fault, run.returncode, first, time.monotonic() - started, named, version, seed or "")
 
 
 def run_all(*, workers: int = 2, faults: list[str] | None = None) -> list[Result]:
-    """The faithful mock of every API version first in the queue, then every fault of ``mock_server.faults.FAULTS``."""
-    from mock_server.faults import FAULTS
+    """The faithful mock of every API version, and on every seed a chosen fault needs, first in the queue; then
+    every fault of ``mock_server.faults.FAULTS`` (or ``faults``)."""
+    from mock_server.faults import FAULTS, REGISTRY
     from promo_spec.versions import known_versions
 
-    variants = [("", v) for v in known_versions()] + [
-        (name, None) for name in (faults if faults is not None else sorted(FAULTS))
-    ]
+    chosen = faults if faults is not None else sorted(FAULTS)
+    seeds = sorted({s for name in chosen if (s := REGISTRY[name].seed)})
+    variants: list[tuple[str, str | None, str | None]] = [("", v, None) for v in known_versions()]
+    variants += [("", None, s) for s in seeds] + [(name, None, None) for name in chosen]
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(lambda variant: run_variant(variant[0], api_version=variant[1]), variants))
+        return list(pool.map(lambda v: run_variant(v[0], api_version=v[1], seed=v[2]), variants))
 
 
 def table(results: list[Result]) -> str:
@@ -251,8 +282,9 @@ def table(results: list[Result]) -> str:
     for r in results:
         verdict = ("passes" if r.ok else "FAILS") if not r.fault else ("detected" if r.ok else "NOT DETECTED")
         named = r.named or ("-" if not r.fault else f"none of {', '.join(expected_names(r.fault))}")
+        on = f" ({r.seed})" if r.seed else ""
         lines.append(
-            f"| {r.fault or '(faithful mock)'} v{r.api_version} | {r.exit_code} | {verdict} | {named} "
+            f"| {r.fault or '(faithful mock)'} v{r.api_version}{on} | {r.exit_code} | {verdict} | {named} "
             f"| {r.detected_by or '-'} | {r.seconds:.1f} |"
         )
     faults = [r for r in results if r.fault]

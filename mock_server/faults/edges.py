@@ -13,8 +13,11 @@ from collections.abc import Iterable
 from jsonschema.exceptions import ValidationError
 
 from mock_server.faults.registry import fault
-from mock_server.handlers import Request
-from mock_server.parts import Parts
+from mock_server.faults.wrapping import handler_fault
+from mock_server.handlers import Context, Envelope, Request, ok
+from mock_server.parts import Handler, Parts
+
+CREATION_DISALLOWED_SEED = "creation_disallowed_seed.yaml"  # programs 12 and 13 do not create codes
 
 
 @fault(
@@ -35,3 +38,22 @@ def _format_type_unchecked(parts: Parts) -> None:
         ]
 
     parts.schema_errors = schema_errors
+
+
+@handler_fault(
+    "creation-disallowed-ignored",
+    "attach of a code the program does not hold imports and attaches it also where the program does not create codes",
+    op="attach",
+    caught_by=("attach.code-unknown-creation-disallowed",),
+    seed=CREATION_DISALLOWED_SEED,
+)
+def _creation_disallowed_ignored(faithful: Handler, ctx: Context, request: Request) -> Envelope:
+    program = ctx.store.programs.get(request.get("loyalty_id"))  # type: ignore[arg-type]
+    code = request.get("code")
+    if program is None or program.creates_codes or not isinstance(code, str) or code in program.codes:
+        return faithful(ctx, request)
+    holder = ctx.holder(request)  # the profile must still be found
+    with ctx.store.lock:
+        now = ctx.store.now()
+        program.attach(program.add(code, now), holder, now)  # as the English page's programs do
+    return ok()

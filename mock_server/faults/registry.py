@@ -20,6 +20,7 @@ class Fault:
     caught_by: tuple[str, ...]  # x-rules ids of spec/openapi.yaml, or test functions of contract_tests
     override: Override
     api_version: str | None = None  # the API version whose mock it breaks (None: any)
+    seed: str | None = None  # a seed file of mock_server/ it needs (None: the default seed), e.g. a program setting
 
 
 REGISTRY: dict[str, Fault] = {}
@@ -33,12 +34,19 @@ def register(entry: Fault) -> None:
 
 
 def fault(
-    name: str, breaks: str, *, part: str, caught_by: tuple[str, ...], api_version: str | None = None
+    name: str,
+    breaks: str,
+    *,
+    part: str,
+    caught_by: tuple[str, ...],
+    api_version: str | None = None,
+    seed: str | None = None,
 ) -> Callable[[Override], Override]:
-    """Register the decorated override as the fault ``name`` (of the mock of ``api_version``, or of any)."""
+    """Register the decorated override as the fault ``name`` (of the mock of ``api_version``, or of any; on the seed
+    file ``seed`` of mock_server/, or the default seed)."""
 
     def add(override: Override) -> Override:
-        register(Fault(name, breaks, part, caught_by, override, api_version))
+        register(Fault(name, breaks, part, caught_by, override, api_version, seed))
         return override
 
     return add

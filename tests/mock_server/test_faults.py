@@ -241,6 +241,11 @@ def format_type_unchecked(api: Api) -> bool:
     return api.call("export_all", loyalty_id=PERSONAL, format=True)["error"] == 0
 
 
+def creation_disallowed_ignored(api: Api) -> bool:
+    api.app.store.programs[UNIVERSAL].creates_codes = False  # as the fault's seed (creation_disallowed_seed.yaml)
+    return api.call("attach", db_id=1, loyalty_id=UNIVERSAL, code="NEW-1", **who(ALICE))["error"] == 0
+
+
 DETECTORS: dict[str, Detector] = {
     "restricted-reattach": restricted_reattach,
     "unknown-code-rejected": unknown_code_rejected,
@@ -282,6 +287,7 @@ DETECTORS: dict[str, Detector] = {
     "clock-backwards": clock_backwards,
     "export-respells-markup": export_respells_markup,
     "format-type-unchecked": format_type_unchecked,
+    "creation-disallowed-ignored": creation_disallowed_ignored,
 }
 
 
@@ -331,6 +337,7 @@ _OVERLAPS: dict[str, tuple[str, ...]] = {
         "activate-wrong-code",
         "activate-noop",
         "clock-backwards",
+        "creation-disallowed-ignored",  # any attach answers error 0, an unknown code's too
     ),
     "detach-noop": ("detach-several-allowed", "detach-without-code-ok"),
     "import-noop": ("import-duplicate-overwrites", "export-respells-markup"),
