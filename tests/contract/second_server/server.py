@@ -190,6 +190,12 @@ ERROR_NO_DATA = bool(os.environ.get("INDEP_ERROR_NO_DATA"))
 # A comma-separated list picks some of them (matching, format, email_profile); "1" means all.
 _READINGS = {r.strip() for r in (os.environ.get("INDEP_READINGS") or "").split(",") if r.strip()}
 READINGS = frozenset({"matching", "format", "email_profile"} if "1" in _READINGS else _READINGS)
+# The RU attach page's program setting ("if creating new codes is allowed"): INDEP_NO_CREATE=11,12 names the
+# programs that do not create codes (an unknown code is not imported by attach, an empty pool stays empty);
+# INDEP_CREATE_ON_EMPTY=1 lets every other program create a code when attach finds no free one (the RU reading).
+NO_CREATE = frozenset(int(p) for p in (os.environ.get("INDEP_NO_CREATE") or "").split(",") if p.strip())
+CREATE_ON_EMPTY = bool(os.environ.get("INDEP_CREATE_ON_EMPTY"))
+E_NOT_CREATED = (1405, "Promocode does not exist and the loyalty program may not create promocodes")
 E_SAME_PROFILE = (1021, "Promocode is already attached to this profile")
 E_ALREADY_ACTIVE = (1022, "Promocode is already activated")
 
@@ -420,12 +426,17 @@ def op_attach(params, from_xml):
     pid = prof["profile_id"]
     if code is None:
         free = [c for c in prog.codes.values() if not c.attachments]
+        if not free and CREATE_ON_EMPTY and prog.id not in NO_CREATE:
+            # RU: "a code from the loyalty program is attached if there are free codes or creating new codes is allowed"
+            free = [prog.add(f"IND-NEW-{prog.id}-{prog.seq + 1:04d}")]
         if not free:
             raise ApiError(*E_POOL_EMPTY)
         # SILENT: the pool draw picks the NEWEST free code
         c = random.choice(free) if PROBE2 else max(free, key=lambda x: x.seq)
     else:
         c = prog.codes.get(code)
+        if c is None and prog.id in NO_CREATE:
+            raise ApiError(*E_NOT_CREATED)  # RU: attached only "if creating new codes is allowed"
         if c is None:
             c = prog.add(code)  # documented: imported and attached
     holders = {(d, p) for d, p, _ in c.attachments}
