@@ -98,10 +98,12 @@ class RuleRecorder:
             self.report.observations,
             lambda rule_id: reproduce_command(base, rule_id),
         )
+        target = self.target.name or self.target.label  # a target's identity across runs: its name, when given
         run = {
             "id": self.run.run_prefix,
             "date": date,
-            "target": self.target.label,
+            "target": target,
+            "target_label": self.target.label,
             "api_version": self.target.api_version,
             "hypothesis_seed": self.run.seed,
             "profile": self.report.profile,
@@ -109,7 +111,7 @@ class RuleRecorder:
         self.report.extra.update(run=run, rules=rules)
         lines = history.run_streaks(
             {rule_id: found["verdict"] for rule_id, found in rules.items()},
-            target=self.mask(self.target.label),
+            target=self.mask(target),
             api_version=self.target.api_version,
             date=date,
             run_id=self.run.run_prefix,
