@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from urllib.parse import urldefrag, urljoin
@@ -41,7 +42,8 @@ def _search(page: Any, site_url: str, query: str) -> list[str]:
     box = page.locator("#search input")
     box.fill(query)
     page.locator("#search .pagefind-ui__result-link").first.wait_for()
-    return [str(href) for href in page.locator("#search .pagefind-ui__result-link").evaluate_all("l => l.map(a => a.href)")]
+    results = page.locator("#search .pagefind-ui__result-link")
+    return [str(href) for href in results.evaluate_all("l => l.map(a => a.href)")]
 
 
 def test_search_finds_a_rule_by_its_id(page: Any, site_url: str) -> None:
@@ -104,38 +106,68 @@ def test_matrix_answers_can_target_serve_version(page: Any, site_url: str, site:
     assert badge.ok and "no" in badge.text() and badge.headers["content-type"] == "image/svg+xml"
 
 
+class _Links(HTMLParser):
+    """The links (a href), resources (img src, link href, script src) and element ids of one page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self.resources: list[str] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if found.get("id"):
+            self.ids.add(str(found["id"]))
+        if tag == "a" and found.get("href"):
+            self.links.append(str(found["href"]))
+        elif tag in ("img", "script") and found.get("src"):
+            self.resources.append(str(found["src"]))
+        elif tag == "link" and found.get("href"):
+            self.resources.append(str(found["href"]))
+
+
 def test_every_internal_link_leads_somewhere(page: Any, site_url: str) -> None:
+    """Every page reachable from the home page, fetched through the browser's HTTP stack; every #fragment exists."""
     seen: set[str] = set()
     pending = [site_url + "index.html"]
     ids: dict[str, set[str]] = {}
     fragments: list[tuple[str, str, str]] = []
+    resources: set[str] = set()
     while pending:
         url = pending.pop()
         if url in seen:
             continue
         seen.add(url)
-        response = page.goto(url)
-        assert response is not None and response.ok, f"{url}: {response.status if response else 'no answer'}"
+        response = page.request.get(url)
+        assert response.ok, f"{url}: HTTP {response.status}"
         if not url.endswith(".html"):
             continue
-        ids[url] = set(page.locator("[id]").evaluate_all("l => l.map(e => e.id)"))
-        links = page.locator("a[href]").evaluate_all("l => l.map(a => a.getAttribute('href'))")
-        sources = page.locator("img[src], link[href], script[src]").evaluate_all(
-            "l => l.map(e => e.getAttribute('src') || e.getAttribute('href'))"
-        )
-        for href in [*links, *sources]:
+        parsed = _Links()
+        parsed.feed(response.text())
+        ids[url] = parsed.ids
+        for href in parsed.links + parsed.resources:
             absolute, fragment = urldefrag(urljoin(url, href))
-            if not absolute.startswith(site_url) or "?" in absolute:
+            if not absolute.startswith(site_url):
                 continue
+            assert "?" not in absolute or absolute.startswith(site_url + "search.html?"), f"{url}: {href}"
+            absolute = absolute.split("?", 1)[0]
             if fragment:
                 fragments.append((url, absolute, fragment))
-            if href in sources and not absolute.endswith(".html"):
-                assert page.request.get(absolute).ok, f"{url}: {href} is broken"
+            if href in parsed.resources:
+                resources.add(absolute)
             elif absolute not in seen:
                 pending.append(absolute)
-    assert len(seen) > 60, sorted(seen)
+    for resource in sorted(resources - seen):
+        assert page.request.get(resource).ok, f"{resource} is broken"
+    assert len([u for u in seen if u.endswith(".html")]) > 60, sorted(seen)
+    assert site_url + "matrix.json" in seen and any(r.endswith(".svg") for r in resources)
     broken = [f"{page_url}: #{frag} not on {target}" for page_url, target, frag in fragments if frag not in ids[target]]
     assert not broken, broken[:10]
+    page.goto(site_url + "v74/attach.html")  # and in the browser, one click on a link of the page's own text
+    page.locator("main").get_by_role("link", name="changelog").first.click()
+    page.wait_for_load_state()
+    assert page.url == site_url + "changelog.html" and "v72 → v74" in page.locator("main").inner_text()
 
 
 def test_no_serious_or_critical_accessibility_violation(page: Any, site_url: str) -> None:
