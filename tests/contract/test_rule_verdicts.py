@@ -62,4 +62,3 @@ def test_verdicts_evidence_and_history_of_a_run_on_two_workers(tmp_path: Path) -
 def case_format(case: str) -> str:
     """The request format of a case id."""
     return case.rsplit("[", 1)[-1].rstrip("]").split("-")[-2]
-
