@@ -23,7 +23,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from itertools import pairwise
 from pathlib import Path
 
@@ -103,13 +103,13 @@ def read(path: Path) -> list[Streak]:
 
 def compact(streaks: Iterable[Streak]) -> list[Streak]:
     """One line per streak: same-verdict neighbours in time joined, copies of one streak counted once."""
-    by_key: dict[tuple[str, str, str], list[Streak]] = {}
+    grouped: dict[tuple[str, str, str], list[Streak]] = {}
     for streak in streaks:
-        by_key.setdefault(streak.key, []).append(streak)
+        grouped.setdefault(streak.key, []).append(streak)
     out: list[Streak] = []
-    for key in sorted(by_key):
+    for key in sorted(grouped):
         joined: list[Streak] = []
-        for streak in sorted(by_key[key], key=lambda s: (s.first, s.last, s.first_run)):
+        for streak in sorted(grouped[key], key=lambda s: (s.first, s.last, s.first_run)):
             if joined and joined[-1].verdict == streak.verdict:
                 joined[-1] = _join(joined[-1], streak)
             else:
@@ -133,7 +133,10 @@ def _join(a: Streak, b: Streak) -> Streak:
 def write(path: Path, streaks: Iterable[Streak]) -> None:
     """Write a history file whole (a temporary file, then renamed: never half-written)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = "".join(json.dumps(asdict(s), ensure_ascii=False, separators=(",", ":")) + "\n" for s in streaks)
+    text = "".join(
+        json.dumps({name: getattr(s, name) for name in _FIELDS}, ensure_ascii=False, separators=(",", ":")) + "\n"
+        for s in streaks
+    )
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
@@ -157,9 +160,23 @@ def merge(paths: Sequence[Path], out: Path) -> int:
     return len(streaks)
 
 
+def by_key(streaks: Iterable[Streak]) -> dict[tuple[str, str, str], list[Streak]]:
+    """Streaks grouped by (rule, target, API version), oldest first: read once, summarised per rule page."""
+    grouped: dict[tuple[str, str, str], list[Streak]] = {}
+    for streak in streaks:
+        grouped.setdefault(streak.key, []).append(streak)
+    for mine in grouped.values():
+        mine.sort(key=lambda s: (s.first, s.last))
+    return grouped
+
+
 def summary(streaks: Iterable[Streak], rule: str, target: str, api_version: str) -> Summary | None:
     """First failure, last pass, flips and run count of one rule against one target and version."""
-    mine = sorted((s for s in streaks if s.key == (rule, target, api_version)), key=lambda s: (s.first, s.last))
+    return summarise(by_key(streaks).get((rule, target, api_version), []))
+
+
+def summarise(mine: Sequence[Streak]) -> Summary | None:
+    """The summary of one key's streaks, oldest first (``by_key``)."""
     if not mine:
         return None
     flips = sum(1 for a, b in pairwise(mine) if (a.verdict == FAILED) != (b.verdict == FAILED))

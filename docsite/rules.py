@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from contract_tests.history import Streak, Summary, summary
+from contract_tests.history import Streak, Summary, by_key, summarise
 from docsite.badges import worst
 from docsite.inputs import VersionDocs
 from docsite.matrix import Matrix
@@ -83,6 +83,7 @@ def rule_pages(
     """One page per rule id, in the order the versions declare them."""
     pages = []
     newest_first = sorted(reports, key=lambda r: (r.date, r.run_id), reverse=True)
+    histories = by_key(streaks)
     for rule_id in matrix.rules:
         declared = []
         for docs in versions:
@@ -93,7 +94,8 @@ def rule_pages(
         for (target, version), run in sorted(matrix.latest.items()):
             found = run.rules.get(rule_id)
             if found is not None:
-                rows.append(VerdictRow(target, version, found, run, summary(streaks, rule_id, target, version)))
+                history = summarise(histories.get((rule_id, target, version), []))
+                rows.append(VerdictRow(target, version, found, run, history))
         answers = tuple((run, run.rules[rule_id]) for run in newest_first if rule_id in run.rules)
         pages.append(RulePage(rule_id, declared[-1], tuple(declared), tuple(rows), answers[:RUNS_SHOWN]))
     return pages
