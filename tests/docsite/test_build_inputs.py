@@ -10,6 +10,7 @@ import pytest
 
 from contract_tests.power import ROOT
 from docsite.cli import main
+from docsite.errors import DocsiteError
 from docsite.markdown import MarkdownPages
 
 
@@ -89,3 +90,17 @@ def test_links_to_files_the_site_does_not_show_keep_their_text_only(tmp_path: Pa
     assert '<a href="../rules/attach.code-free.html" class="rule-link"><code>attach.code-free</code></a>' in html
     index = pages.render(tmp_path / "docs" / "index.md", "v72/index.html").html
     assert 'id="quick-start"' in index
+
+
+def test_a_failure_half_way_leaves_the_previous_site_and_no_temporary(
+    tmp_path: Path, previous_site: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken_index(directory: Path) -> None:
+        assert (directory / "matrix.html").is_file()  # every page was written, into the temporary directory
+        raise DocsiteError("pagefind failed (exit 1): out of disk")
+
+    monkeypatch.setattr("docsite.build.index_site", broken_index)
+    assert main(["build", "--out", str(previous_site), "--reports", str(tmp_path / "none-here")]) == 2
+    assert main(["build", "--out", str(previous_site)]) == 2
+    assert "pagefind failed" in capsys.readouterr().err
+    _untouched(previous_site)
