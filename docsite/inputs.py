@@ -52,7 +52,8 @@ def read_versions(root: Path) -> tuple[VersionDocs, ...]:
             directory = docs_dir(root, index, version)
             if not (directory / "index.md").is_file():
                 raise DocsiteError(f"{directory}/index.md is missing: run `make gen` (promo-gen generate) first")
-            found.append(VersionDocs(version, load_spec(api_version=version), directory))
+            spec = load_spec() if index == 0 else load_spec(api_version=version)  # the base file: read it once
+            found.append(VersionDocs(version, spec, directory))
     except SpecError as exc:
         raise DocsiteError(f"the spec does not load: {exc}") from None
     return tuple(found)
