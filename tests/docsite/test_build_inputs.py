@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -104,3 +106,13 @@ def test_a_failure_half_way_leaves_the_previous_site_and_no_temporary(
     assert main(["build", "--out", str(previous_site)]) == 2
     assert "pagefind failed" in capsys.readouterr().err
     _untouched(previous_site)
+
+
+def test_the_site_imports_neither_pytest_nor_the_suites_wiring() -> None:
+    probe = (
+        "import sys, docsite.cli, docsite.build, docsite.serve; "
+        "roots = ('pytest', '_pytest', 'contract_tests', 'hypothesis'); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in roots))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "['contract_tests', 'contract_tests.history']"
