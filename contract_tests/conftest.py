@@ -19,6 +19,8 @@ from contract_tests.budgets import HYPOTHESIS_PROFILE, PROFILES
 from contract_tests.cleanup import clean_up
 from contract_tests.exchange import BudgetExhausted, Client, Masker
 from contract_tests.leftovers import Leftovers
+from contract_tests.preflight_verdict import NAME as PREFLIGHT_TEST
+from contract_tests.preflight_verdict import stand_in
 from contract_tests.recording import record_rules
 from contract_tests.report import Report
 from contract_tests.rule_setup import RuleCase, may_draw, rule_cases, smoke_cases
@@ -126,7 +128,7 @@ class _Controller:
                 node.config.stash[STATE_KEY]["budget"] = part["budget"]
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     def rank(item: pytest.Item) -> tuple[int, int]:
         module = item.module.__name__.rsplit(".", 1)[-1] if isinstance(item, pytest.Function) else ""
         # tests that may draw from a pool hold the workers' lock alone: run them first, one after another,
@@ -144,6 +146,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             config.hook.pytest_deselected(items=dropped)
             gone = {id(item) for item in dropped}
             items[:] = [item for item in items if id(item) not in gone]
+    stand_in(session, config, items, config.stash[RUN_KEY].preflight_violation)  # the server broke the contract
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -288,6 +291,8 @@ def _reproduce(item: pytest.Item) -> str:
         str(config.getoption("hypothesis_seed")),
     ]
     name = item.name
+    if name == PREFLIGHT_TEST:  # the preflight runs before every test: the whole run reproduces it
+        return shlex.join(parts)
     if " " in name:  # Schemathesis ids hold "POST /path": select by function and path
         original = getattr(item, "originalname", name.split("[")[0])
         name = f"{original} and {name.rsplit('/', 1)[-1].rstrip(']')}"

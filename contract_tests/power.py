@@ -65,6 +65,11 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     # issue 18: each caught by the capability it proves
     "format-type-unchecked": ("a request that breaks a documented constraint got error 0",),
     "creation-disallowed-ignored": ("[rule attach.code-unknown-creation-disallowed]",),
+    # the preflight's diagnosis: a contract violation before any test (exit 1), not a wrong target file (exit 4)
+    "attach-http-500": ("[preflight] an HTTP 5xx answer",),
+    "json-requests-refused": ("[preflight] a valid request refused",),
+    "error-as-string": ("[preflight] a broken envelope",),
+    "export-other-program": ("[preflight] contradicting answers",),
 }
 # the faults of the oracles added for issue 9: only their own oracle counts, not the rules they also break
 NEW_ORACLE_FAULTS = frozenset(
@@ -84,7 +89,16 @@ NEW_ORACLE_FAULTS = frozenset(
     }
 )
 # the faults of issue 18's edges: only the capability each proves counts, not the tests that also fail
-EDGE_FAULTS = frozenset({"format-type-unchecked", "creation-disallowed-ignored"})
+EDGE_FAULTS = frozenset(
+    {
+        "format-type-unchecked",
+        "creation-disallowed-ignored",
+        "attach-http-500",
+        "json-requests-refused",
+        "error-as-string",
+        "export-other-program",
+    }
+)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from contract_tests.diagnosis import ServerFault
 from contract_tests.exchange import Client, Masker
 from contract_tests.preflight import PreflightError, free_suite_codes, preflight
 from contract_tests.report import Report
@@ -102,6 +103,10 @@ def start(config: pytest.Config, target: Target, masker: Masker) -> Run:
             where=where,
             new_code=f"{run.code_prefix}preflight",
         )
+    except ServerFault as exc:  # not the target file's: a contract violation, the run's one failing test
+        run.preflight_violation = masker(f"preflight against {target.label}: {exc.message}")
+        run.preflight_requests = client.count
+        return run
     except PreflightError as exc:
         stop(config)
         raise pytest.UsageError(

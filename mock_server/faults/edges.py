@@ -9,12 +9,15 @@ from a wrong target file.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from jsonschema.exceptions import ValidationError
 
+from mock_server import errors
+from mock_server.errors import ApiError
 from mock_server.faults.registry import fault
-from mock_server.faults.wrapping import handler_fault
-from mock_server.handlers import Context, Envelope, Request, ok
+from mock_server.faults.wrapping import Decode, Encode, decode_fault, encode_fault, handler_fault
+from mock_server.handlers import Context, Envelope, Request, ok, program_of
 from mock_server.parts import Handler, Parts
 
 CREATION_DISALLOWED_SEED = "creation_disallowed_seed.yaml"  # programs 12 and 13 do not create codes
@@ -57,3 +60,54 @@ def _creation_disallowed_ignored(faithful: Handler, ctx: Context, request: Reque
         now = ctx.store.now()
         program.attach(program.add(code, now), holder, now)  # as the English page's programs do
     return ok()
+
+
+# --- the preflight's reads: answers no target file can cause -------------------------------------------------
+
+
+@fault(
+    "attach-http-500",
+    "attach answers HTTP 500 (the envelope it carries is the faithful one)",
+    part="status",
+    caught_by=("attach.code-free",),
+)
+def _attach_http_500(parts: Parts) -> None:
+    faithful = parts.status
+
+    def status(op_id: str, envelope: Envelope) -> int:
+        return 500 if op_id == "attach" else faithful(op_id, envelope)
+
+    parts.status = status
+
+
+@decode_fault(
+    "json-requests-refused",
+    "every JSON request is refused with error 400 'Incorrect request' (XML requests are served)",
+    caught_by=("import.codes-new", "test_api"),
+)
+def _json_requests_refused(faithful: Decode, body: bytes, kind: str, schema: dict[str, Any]) -> Request:
+    if kind == "json":
+        raise ApiError(errors.INCORRECT_REQUEST, "the body cannot be read")
+    return faithful(body, kind, schema)
+
+
+@encode_fault(
+    "error-as-string",
+    "JSON answers carry error as a string ('0' on success)",
+    caught_by=("export_all.lists-program", "test_api"),
+)
+def _error_as_string(faithful: Encode, envelope: Envelope, fmt: str) -> tuple[bytes, str]:
+    return faithful({**envelope, "error": str(envelope["error"])} if fmt == "json" else envelope, fmt)
+
+
+@handler_fault(
+    "export-other-program",
+    "export_all of a program without free codes lists the first program's codes instead",
+    op="export_all",
+    caught_by=("export_all.lists-program",),
+)
+def _export_other_program(faithful: Handler, ctx: Context, request: Request) -> Envelope:
+    program = program_of(ctx, request)
+    if any(state.is_free for state in program.codes.values()):
+        return faithful(ctx, request)
+    return faithful(ctx, {**request, "loyalty_id": min(ctx.store.programs)})

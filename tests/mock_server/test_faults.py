@@ -246,6 +246,25 @@ def creation_disallowed_ignored(api: Api) -> bool:
     return api.call("attach", db_id=1, loyalty_id=UNIVERSAL, code="NEW-1", **who(ALICE))["error"] == 0
 
 
+def attach_http_500(api: Api) -> bool:
+    body = json.dumps({"token": TOKEN, "db_id": 1, "loyalty_id": PERSONAL, "code": "P11-0001", **who(ALICE)})
+    return api.raw("attach", body.encode()).status_code == 500
+
+
+def json_requests_refused(api: Api) -> bool:
+    body = json.dumps({"token": TOKEN, "loyalty_id": PERSONAL}).encode()
+    return json.loads(api.raw("export_all", body).get_data())["error"] == 400
+
+
+def error_as_string(api: Api) -> bool:
+    body = json.dumps({"token": TOKEN, "loyalty_id": PERSONAL}).encode()
+    return json.loads(api.raw("export_all", body).get_data())["error"] == "0"
+
+
+def export_other_program(api: Api) -> bool:
+    return any(item["code"].startswith("P11-") for item in api.export(EXHAUSTED))
+
+
 DETECTORS: dict[str, Detector] = {
     "restricted-reattach": restricted_reattach,
     "unknown-code-rejected": unknown_code_rejected,
@@ -288,6 +307,10 @@ DETECTORS: dict[str, Detector] = {
     "export-respells-markup": export_respells_markup,
     "format-type-unchecked": format_type_unchecked,
     "creation-disallowed-ignored": creation_disallowed_ignored,
+    "attach-http-500": attach_http_500,
+    "json-requests-refused": json_requests_refused,
+    "error-as-string": error_as_string,
+    "export-other-program": export_other_program,
 }
 
 
@@ -344,6 +367,11 @@ _OVERLAPS: dict[str, tuple[str, ...]] = {
     "restricted-second-holder": ("restricted-reattach", "attach-race"),  # a second holder: re-attaches succeed
     # the test client requires the JSON label on every answer, so every detector trips over the mislabel
     "json-labelled-text": tuple(DETECTORS),
+    # the test client requires HTTP 200 and reads JSON: every detector that attaches, or sends or reads JSON, trips
+    "attach-http-500": tuple(DETECTORS),
+    "json-requests-refused": tuple(DETECTORS),
+    "error-as-string": tuple(DETECTORS),
+    "export-other-program": ("export-omits-activated",),  # program 13's listing is 11's, where nothing is activated
 }
 
 
@@ -398,6 +426,7 @@ def _replaced_parts(parts: Parts, override: Callable[[Parts], None]) -> set[str]
     handlers = dict(parts.handlers)
     named = {"matching": "find_profile", "wire:decode": "decode", "wire:encode": "encode", "auth": "authenticate"}
     named["validation"] = "schema_errors"
+    named["status"] = "status"
     before = {part: getattr(parts, attr) for part, attr in named.items()}
     lock, now = parts.store.lock, parts.store.now
     override(parts)
