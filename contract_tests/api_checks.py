@@ -209,7 +209,7 @@ def envelope_matches_input(
     if invalid and error == 0:
         why = "unreadable body" if judged is None else "; ".join(judged.documented[:3])
         raise AssertionError(
-            f"request.invalid ({op}): a request that breaks a documented constraint got error 0 ({why})"
+            f"[rule request.invalid] a request that breaks a documented constraint got error 0 ({op}: {why})"
         )
     if judged is not None and judged.stances:
         # invalid only under a stance the spec takes where the docs contradict themselves: recorded, not judged

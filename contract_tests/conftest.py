@@ -42,6 +42,7 @@ from contract_tests.strategies import CodeNames
 from contract_tests.suite import Suite, spec_for
 
 MODULE_ORDER = ("test_concurrency", "test_rules", "test_scoping", "test_state_machine", "test_schemathesis")
+SMOKE_LEAVES_OUT = ("contract_tests/test_scoping.py::", "contract_tests/test_stances.py::")
 FRAME_BATCH = 100  # rule and scoping cases per whole-program frame check (one export_all of each program per batch)
 for _name in PROFILES:
     settings.register_profile(
@@ -140,8 +141,9 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         cases = [_case_of(item) for item in items]
         keep = {id(c) for c in smoke_cases([c for c in cases if c is not None])}
         dropped = [item for item, case in zip(items, cases, strict=True) if case is not None and id(case) not in keep]
-        # scoping cases are no rule: the default and thorough profiles run them (smoke stays under 500 requests)
-        dropped += [item for item in items if item.nodeid.startswith("contract_tests/test_scoping.py::")]
+        # scoping cases and stance probes are no rule: the default and thorough profiles run them (smoke stays
+        # under 500 requests)
+        dropped += [item for item in items if item.nodeid.startswith(SMOKE_LEAVES_OUT)]
         if dropped:
             config.hook.pytest_deselected(items=dropped)
             gone = {id(item) for item in dropped}

@@ -63,7 +63,7 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "clock-backwards": ("[invariant timestamps]",),
     "export-respells-markup": ("[invariant codes-persist]", "[invariant get-export-agree]"),
     # issue 18: each caught by the capability it proves
-    "format-type-unchecked": ("a request that breaks a documented constraint got error 0",),
+    "format-type-unchecked": ("[rule request.invalid] a request that breaks a documented constraint got error 0",),
     "creation-disallowed-ignored": ("[rule attach.code-unknown-creation-disallowed]",),
     # the preflight's diagnosis: a contract violation before any test (exit 1), not a wrong target file (exit 4)
     "attach-http-500": ("[preflight] an HTTP 5xx answer",),
