@@ -17,7 +17,9 @@ from generator.example_programs import (
     JSON_MEDIA,
     PY_PACKAGE,
     SHELL_TOKEN,
+    TS_XML,
     XML_MEDIA,
+    by_shape,
     client_line,
     curl,
     json_body,
@@ -32,6 +34,7 @@ from generator.example_programs import (
 from generator.ir import Api, Operation, Runnable, RunnableSet
 from mock_server.seed import Seed
 from promo_spec import Spec, SpecError
+from promo_spec.xml_codec import XmlBodyError, parse_xml
 
 Asker = Callable[[Spec, str, bytes, str], answers.Answer]
 
@@ -83,6 +86,12 @@ def runnable(api: Api, spec: Spec, op: Operation, seed: Seed, ask: Asker) -> Run
         text = xml_answer.body[:200].decode("utf-8", "replace")
         raise SpecError(str(spec.path), _examples_pointer(op), f"the mock refuses {op.id}'s XML example: {text}")
     try:
+        # What the TypeScript client reads from the XML answer: the same values, keys in the shape's order.
+        read = parse_xml(xml_answer.body, spec.operations[op.id].response_schema)
+        xml_envelope = by_shape(api, op.response_shape, read)
+    except XmlBodyError as exc:
+        raise SpecError(str(spec.path), _examples_pointer(op), f"the mock's XML answer to {op.id}: {exc}") from None
+    try:
         # Where the version reads the Authorization header, curl sends the token there, as the clients do.
         shell_token = None if api.bearer_auth else SHELL_TOKEN
         json_curl = curl(op.path, JSON_MEDIA, json_body(values, shell_token), api.bearer_auth)
@@ -94,6 +103,12 @@ def runnable(api: Api, spec: Spec, op: Operation, seed: Seed, ask: Asker) -> Run
         Runnable("curl, XML (`format` xml: the answer is XML too)", "sh", xml_curl, xml_answer.body.decode("utf-8")),
         Runnable("Python", "python", python_program(op, values), python_output(api, op, envelope)),
         Runnable("TypeScript", "ts", ts_program(op, values), ts_output(op, envelope)),
+        Runnable(
+            "TypeScript, XML (`requestFormat` and `responseFormat` xml)",
+            "ts",
+            ts_program(op, values, TS_XML),
+            ts_output(op, xml_envelope),
+        ),
     )
     return RunnableSet(rule.id, pick.describe(op.matching is not None), blocks)
 
