@@ -60,7 +60,7 @@ def main() -> None:
                 with PromoClient(run["url"], token, **formats, **extra) as own:
                     outcomes.append(_call(own, call))
         runs.append(outcomes)
-    json.dump({"runs": runs}, sys.stdout, ensure_ascii=False)
+    sys.stdout.write(json.dumps({"runs": runs}, ensure_ascii=False))  # one write: json.dump writes per token
 
 
 if __name__ == "__main__":

@@ -178,8 +178,24 @@ function lineEndings(text: string): string {
   return text.split("\r\n").join("\n").split("\r").join("\n");
 }
 
+/** Where the first character XML 1.0 does not allow is (its Char production), or -1: expat refuses them too. */
+function invalidCharacter(text: string): number {
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code < 0x20 ? code !== 0x09 && code !== 0x0a && code !== 0x0d : code === 0xfffe || code === 0xffff) {
+      return index;
+    }
+  }
+  return -1;
+}
+
 /** Parse an XML document; refuse a DOCTYPE (so no entity is ever declared), undefined entities and malformed XML. */
 function parseXml(text: string): XmlNode {
+  const invalid = invalidCharacter(text);
+  if (invalid >= 0) {
+    const code = text.charCodeAt(invalid).toString(16).toUpperCase().padStart(4, "0");
+    throw new XmlError(`malformed XML: not well-formed (invalid character U+${code} at offset ${invalid})`);
+  }
   let problem = "";
   let doctype = false;
   const parser = new DOMParser({
