@@ -85,12 +85,8 @@ def runnable(api: Api, spec: Spec, op: Operation, seed: Seed, ask: Asker) -> Run
     if b"<error>0</error>" not in xml_answer.body:
         text = xml_answer.body[:200].decode("utf-8", "replace")
         raise SpecError(str(spec.path), _examples_pointer(op), f"the mock refuses {op.id}'s XML example: {text}")
-    try:
-        # What the TypeScript client reads from the XML answer: the same values, keys in the shape's order.
-        read = parse_xml(xml_answer.body, spec.operations[op.id].response_schema)
-        xml_envelope = by_shape(api, op.response_shape, read)
-    except XmlBodyError as exc:
-        raise SpecError(str(spec.path), _examples_pointer(op), f"the mock's XML answer to {op.id}: {exc}") from None
+    # What the TypeScript client reads from the XML answer: the same values, keys in the shape's order.
+    xml_envelope = _ask_xml(api, spec, op, values, ask)
     try:
         # Where the version reads the Authorization header, curl sends the token there, as the clients do.
         shell_token = None if api.bearer_auth else SHELL_TOKEN
@@ -113,6 +109,17 @@ def runnable(api: Api, spec: Spec, op: Operation, seed: Seed, ask: Asker) -> Run
     return RunnableSet(rule.id, pick.describe(op.matching is not None), blocks)
 
 
+def _ask_xml(api: Api, spec: Spec, op: Operation, values: Mapping[str, Any], ask: Asker) -> dict[str, Any]:
+    """The mock's XML answer as the TypeScript client reads it (keys in the shape's order)."""
+    body = xml_body(values, answers.INTERNAL_TOKEN, "xml").encode("utf-8")
+    try:
+        read = parse_xml(ask(spec, op.path, body, XML_MEDIA).body, spec.operations[op.id].response_schema)
+    except XmlBodyError as exc:
+        raise SpecError(str(spec.path), _examples_pointer(op), f"the mock's XML answer to {op.id}: {exc}") from None
+    shaped: dict[str, Any] = by_shape(api, op.response_shape, read)
+    return shaped
+
+
 def _ask_json(spec: Spec, op: Operation, values: Mapping[str, Any], ask: Asker, want_zero: bool) -> dict[str, Any]:
     body = json_body(values, answers.INTERNAL_TOKEN).encode("utf-8")
     return _envelope(spec, op, ask(spec, op.path, body, JSON_MEDIA), want_zero)
@@ -128,6 +135,8 @@ def quick_start(api: Api, spec: Spec, seed: Seed, ask: Asker) -> tuple[Runnable,
         envelope = _ask_json(spec, op, values, ask, want_zero=True)
         extra = ('request_format="xml"', 'response_format="xml"', "timeout=10")
         blocks.append(Runnable("xml", "python", python_program(op, values, extra), python_output(api, op, envelope)))
+        program = ts_program(op, values, (*TS_XML, "timeoutMs: 10000"))
+        blocks.append(Runnable("xml-ts", "ts", program, ts_output(op, _ask_xml(api, spec, op, values, ask))))
     found = refusal(api, spec, seed)
     if found is not None:
         bad, rule, pick = found

@@ -13,10 +13,14 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
@@ -25,7 +29,20 @@ from generator.ir import Api
 from generator.parse import build
 from promo_spec import load_spec
 from promo_spec.versions import known_versions
-from tests.clients.harness import canonical, compile_runner, python_call, run_plan, ts_unavailable, typescript_call
+from tests.clients.harness import (
+    HERE as HARNESS_DIR,
+)
+from tests.clients.harness import (
+    REPO,
+    RUN_TIMEOUT,
+    canonical,
+    compile_runner,
+    python_call,
+    run_plan,
+    tree,
+    ts_unavailable,
+    typescript_call,
+)
 
 TOKEN = "canned-answer-token"
 GET = {"op": "get", "args": {"code": "X13-0001", "loyalty_id": 13}}
@@ -279,3 +296,40 @@ def test_hostile_or_broken_xml_is_refused_alike(case: Case, outcomes: dict[str, 
     else:
         assert python["failed"]["message"].startswith(opening + "malformed XML: ")
         assert typescript["failed"]["message"].startswith(opening + "malformed XML: "), typescript
+
+
+def test_each_typescript_client_declares_what_it_imports_and_the_tests_install() -> None:
+    """The generated package.json names every package client.ts imports, at the range the repository tests."""
+    tested = json.loads((REPO / "package.json").read_text("utf-8"))["devDependencies"]
+    for version in VERSIONS:
+        folder = tree(version) / "typescript"
+        declared = json.loads((folder / "package.json").read_text("utf-8"))["dependencies"]
+        source = (folder / "client.ts").read_text("utf-8")
+        imported = {line.rsplit('"', 2)[1] for line in source.splitlines() if line.startswith("import ")}
+        assert imported == set(declared), version
+        assert all(tested.get(name) == wanted for name, wanted in declared.items()), (declared, tested)
+
+
+def test_both_clients_refuse_an_unknown_wire_format(tmp_path: Path) -> None:
+    reason = ts_unavailable()
+    if reason:
+        pytest.skip(f"TypeScript client not run: {reason}")
+    version = VERSIONS[-1]
+    runner = compile_runner(version, tmp_path / "ts")
+    plan = json.dumps(
+        {
+            "token": TOKEN,
+            "runs": [{"url": "http://127.0.0.1:9", "request_format": "yaml", "response_format": "json"}],
+            "calls": [],
+        }
+    )
+    env = {**os.environ, "PYTHONPATH": str(tree(version) / "python")}
+    for command in (["node", str(runner)], [sys.executable, str(HARNESS_DIR / "run_python.py")]):
+        done = subprocess.run(
+            command, input=plan, capture_output=True, text=True, env=env, timeout=RUN_TIMEOUT, check=False
+        )
+        assert done.returncode != 0
+        assert (
+            "requestFormat and responseFormat must be" in done.stderr
+            or "request_format and response_format must be" in done.stderr
+        ), done.stderr
