@@ -37,6 +37,16 @@ async function call(client: PromoClient, one: Call): Promise<unknown> {
   }
 }
 
+// fetch as browsers have it: called with any receiver but the global object, it throws "Illegal invocation"
+// (Node's does not care, so a client calling it as its own method would pass here and fail in every browser).
+const nodeFetch = globalThis.fetch;
+globalThis.fetch = function (this: unknown, input: string | URL | Request, init?: RequestInit): Promise<Response> {
+  if (this !== undefined && this !== globalThis) {
+    throw new TypeError("Failed to execute 'fetch' on 'Window': Illegal invocation");
+  }
+  return nodeFetch(input, init);
+};
+
 const plan = JSON.parse(readFileSync(0, "utf-8")) as Plan;
 const runs: unknown[][] = [];
 for (const run of plan.runs) {

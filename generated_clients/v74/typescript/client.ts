@@ -532,7 +532,9 @@ export class PromoClient {
     if (!["header", "body"].includes(this.tokenIn)) {
       throw new TypeError(`tokenIn must be "header" or "body", not ${String(this.tokenIn)}`);
     }
-    this.#fetch = options.fetch ?? fetch;
+    // The global fetch is looked up at each call and called as a plain function: browsers refuse it
+    // ("Illegal invocation") when called as a method of another object, such as this client.
+    this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
   }
 
   toString(): string {
@@ -705,7 +707,8 @@ export class PromoClient {
     let response: Response;
     let answer: Uint8Array;
     try {
-      response = await this.#fetch(url, {
+      const send = this.#fetch;
+      response = await send(url, {
         method: "POST",
         headers,
         body,
