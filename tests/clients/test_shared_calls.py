@@ -17,6 +17,7 @@ import io
 import json
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,10 +38,8 @@ from promo_spec.versions import known_versions
 from tests.clients.harness import (
     HERE,
     canonical,
-    compile_runner,
     python_call,
     run_plan,
-    ts_unavailable,
     typescript_call,
 )
 
@@ -166,24 +165,19 @@ def _first_difference(api: Api, calls: list[dict[str, Any]], runs: list[Run]) ->
 VERSIONS = known_versions()
 
 
-@pytest.fixture(scope="module")
-def ts_workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    reason = ts_unavailable()
-    if reason:
-        pytest.skip(f"TypeScript client not run: {reason}")
-    return tmp_path_factory.mktemp("shared-calls")
-
-
 @pytest.fixture(scope="module", params=VERSIONS, ids=[f"v{v}" for v in VERSIONS])
-def version_runs(request: pytest.FixtureRequest, ts_workdir: Path) -> tuple[Api, list[dict[str, Any]], list[Run]]:
+def version_runs(
+    request: pytest.FixtureRequest, ts_runner: Callable[[str], Path]
+) -> tuple[Api, list[dict[str, Any]], list[Run]]:
     """Every run of the table against API version ``request.param``: both clients, every format pair."""
     version: str = request.param
     api = build(load_spec(api_version=version))
     calls = table(version)
-    runner = compile_runner(version, ts_workdir / f"v{version}")
-    python = run_client(version, "python", [python_call(api, c) for c in calls])
-    typescript = run_client(version, "typescript", [typescript_call(api, c) for c in calls], runner)
-    return api, calls, python + typescript
+    runner = ts_runner(version)
+    with ThreadPoolExecutor(2) as pool:  # the two runners are processes of their own: run them side by side
+        python = pool.submit(run_client, version, "python", [python_call(api, c) for c in calls])
+        typescript = pool.submit(run_client, version, "typescript", [typescript_call(api, c) for c in calls], runner)
+        return api, calls, python.result() + typescript.result()
 
 
 def test_every_run_gets_the_same_outcomes(version_runs: tuple[Api, list[dict[str, Any]], list[Run]]) -> None:

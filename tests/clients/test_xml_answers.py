@@ -17,7 +17,7 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -36,11 +36,9 @@ from tests.clients.harness import (
     REPO,
     RUN_TIMEOUT,
     canonical,
-    compile_runner,
     python_call,
     run_plan,
     tree,
-    ts_unavailable,
     typescript_call,
 )
 
@@ -234,11 +232,8 @@ VERSIONS = known_versions()
 
 
 @pytest.fixture(scope="module", params=VERSIONS, ids=[f"v{v}" for v in VERSIONS])
-def outcomes(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def outcomes(request: pytest.FixtureRequest, ts_runner: Callable[[str], Path]) -> dict[str, Any]:
     """Each client's outcome for each case's XML answer and for its JSON twin, against API version ``request.param``."""
-    reason = ts_unavailable()
-    if reason:
-        pytest.skip(f"TypeScript client not run: {reason}")
     version: str = request.param
     api = build(load_spec(api_version=version))
     cases = [c for c in CASES if version == VERSIONS[0] or not c.oldest_only]
@@ -246,7 +241,7 @@ def outcomes(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     for case in cases:
         answers.append((case.body, case.media))
         answers.append((json.dumps(case.twin or {}).encode(), "application/json"))
-    runner = compile_runner(version, tmp_path_factory.mktemp("canned") / f"v{version}")
+    runner = ts_runner(version)
     found: dict[str, Any] = {"api": api}
     with canned(answers) as url:
         for client, resolve in (("python", python_call), ("typescript", typescript_call)):
@@ -310,12 +305,9 @@ def test_each_typescript_client_declares_what_it_imports_and_the_tests_install()
         assert all(tested.get(name) == wanted for name, wanted in declared.items()), (declared, tested)
 
 
-def test_both_clients_refuse_an_unknown_wire_format(tmp_path: Path) -> None:
-    reason = ts_unavailable()
-    if reason:
-        pytest.skip(f"TypeScript client not run: {reason}")
+def test_both_clients_refuse_an_unknown_wire_format(ts_runner: Callable[[str], Path]) -> None:
     version = VERSIONS[-1]
-    runner = compile_runner(version, tmp_path / "ts")
+    runner = ts_runner(version)
     plan = json.dumps(
         {
             "token": TOKEN,
