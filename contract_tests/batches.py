@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from contract_tests.exchange import Client
+from contract_tests.client import Client
 from contract_tests.world import ContractViolation, Entry, Snapshot, describe_changes, diff, snapshot
 
 Key = tuple[int, str]

@@ -17,8 +17,10 @@ from hypothesis import HealthCheck, Phase, settings
 from contract_tests.batches import FrameWatch, TakenLog
 from contract_tests.budgets import HYPOTHESIS_PROFILE, PROFILES
 from contract_tests.cleanup import clean_up
-from contract_tests.exchange import BudgetExhausted, Client, Masker
+from contract_tests.client import Client
+from contract_tests.errors import BudgetExhausted
 from contract_tests.leftovers import Leftovers
+from contract_tests.masking import Masker
 from contract_tests.report import Report
 from contract_tests.rule_setup import RuleCase, may_draw, rule_cases, smoke_cases
 from contract_tests.session import Run, RunLock, taken_file

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from contract_tests.exchange import Masker
+from contract_tests.masking import Masker
 
 # how a problem names its oracle: [rule <id>], [postcondition <term>], [frame], [invariant <name>], [wire-label]
 ORACLE_TAG = re.compile(r"\[(?:rule [\w.-]+|postcondition \w+|frame|invariant [\w-]+|wire-label)\]")

@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from contract_tests.exchange import Client, Masker
+from contract_tests.client import Client
+from contract_tests.masking import Masker
 from contract_tests.preflight import PreflightError, free_suite_codes, preflight
 from contract_tests.report import Report
 from contract_tests.session import Run, lock_file

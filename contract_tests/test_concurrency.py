@@ -5,11 +5,11 @@ from __future__ import annotations
 import threading
 
 from contract_tests.actions import attach_body
-from contract_tests.exchange import Exchange
 from contract_tests.report import Observation
 from contract_tests.rule_setup import free_code
 from contract_tests.suite import Suite
 from contract_tests.target import Profile
+from contract_tests.wire import Exchange
 from contract_tests.world import ContractViolation, get_code
 
 

@@ -9,9 +9,9 @@ from hypothesis import settings
 
 from contract_tests import api_checks
 from contract_tests.budgets import budget, loaded_profile
-from contract_tests.exchange import encode
 from contract_tests.seeding import run_seed
 from contract_tests.suite import Suite
+from contract_tests.wire import encode
 from contract_tests.world import ContractViolation
 from promo_spec import default_spec_path
 

@@ -15,11 +15,11 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, multip
 
 from contract_tests.actions import attach_body
 from contract_tests.batches import entry_of
-from contract_tests.exchange import Exchange
 from contract_tests.observed import Observed, Subject, subject_codes, subject_of
 from contract_tests.oracles import judge
 from contract_tests.strategies import expire_dates, matching_modes, promo_code_suffixes
 from contract_tests.suite import Suite
+from contract_tests.wire import Exchange
 from contract_tests.world import ContractViolation, Entry, export_program, get_code, holder_view, same_instant
 
 PLACEMENTS = ("header", "body", "both")  # where a step's valid token travels (v74 on)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from contract_tests.batches import FrameWatch, TakenLog
-from contract_tests.exchange import Client
+from contract_tests.client import Client
 from contract_tests.world import ContractViolation, get_code
 from mock_server.serve import start_background
 from promo_spec import load_spec

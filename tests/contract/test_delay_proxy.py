@@ -9,7 +9,7 @@ from types import ModuleType
 
 import pytest
 
-from contract_tests.exchange import Client
+from contract_tests.client import Client
 from mock_server.serve import start_background
 from promo_spec import load_spec
 

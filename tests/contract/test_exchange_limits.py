@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from contract_tests.exchange import BudgetExhausted, Client
+from contract_tests.client import Client
+from contract_tests.errors import BudgetExhausted
 from contract_tests.power import ROOT
 from mock_server.serve import start_background
 from promo_spec import load_spec

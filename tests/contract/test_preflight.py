@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from contract_tests.exchange import Client
+from contract_tests.client import Client
 from contract_tests.power import MOCK_TARGET, run_suite, write_target
 from contract_tests.preflight import PreflightError, preflight
 from contract_tests.target import Target, load_target

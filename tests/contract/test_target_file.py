@@ -99,7 +99,7 @@ def test_bad_files_say_what_to_fix(data: Any, env: dict[str, str], says: str) ->
 
 
 def test_xml_content_type_is_optional_and_used_for_xml_bodies() -> None:
-    from contract_tests.exchange import Client
+    from contract_tests.client import Client
     from mock_server.serve import start_background
     from promo_spec import load_spec
 
