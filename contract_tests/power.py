@@ -10,26 +10,24 @@ reasons only are not a detection.
 from __future__ import annotations
 
 import argparse
-import os
-import re
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
 from defusedxml.ElementTree import parse as parse_xml_file
 
-ROOT = Path(__file__).resolve().parent.parent
-MOCK_TARGET = ROOT / "contract_tests" / "targets" / "mock.yaml"
-TOKEN = "power-token-not-a-secret"
-LISTENING = re.compile(r"listening on (http://127\.0\.0\.1:\d+)")
-
+# the subprocess harness lived here: its names stay importable from power (contract_tests/harness.py holds them)
+from contract_tests.harness import MOCK_TARGET as MOCK_TARGET
+from contract_tests.harness import ROOT as ROOT
+from contract_tests.harness import TOKEN as TOKEN
+from contract_tests.harness import run_suite as run_suite
+from contract_tests.harness import serving_mock as serving_mock
+from contract_tests.harness import suite_command as suite_command
+from contract_tests.harness import write_target as write_target
 
 # The oracle or rule a failure must name for each fault to count as detected (any one of the names given).
 EXPECTED: dict[str, tuple[str, ...]] = {
@@ -134,76 +132,6 @@ def expected_names(fault: str) -> tuple[str, ...]:
 def named_oracle(fault: str, text: str) -> str:
     """The expected oracle or rule of ``fault`` that ``text`` names ('' when none)."""
     return next((name for name in expected_names(fault) if name in text), "")
-
-
-@contextmanager
-def serving_mock(
-    faults: tuple[str, ...], *, token: str = TOKEN, api_version: str = "72", seed: Path | None = None
-) -> Iterator[str]:
-    """Run ``promo-mock --port 0 --api-version V`` (with ``--fault`` for each fault, ``--seed`` when given) and
-    yield its base URL."""
-    env = dict(os.environ, ALTCRAFT_TOKEN=token)
-    command = [sys.executable, "-m", "mock_server.cli", "--port", "0", "--api-version", api_version]
-    command += ["--seed", str(seed)] if seed else []
-    for fault in faults:
-        command += ["--fault", fault]
-    mock = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    try:
-        line = mock.stdout.readline() if mock.stdout else ""
-        found = LISTENING.search(line)
-        if not found:
-            raise RuntimeError(f"promo-mock did not start: {line.strip()!r}")
-        yield found.group(1)
-    finally:
-        mock.terminate()
-        try:
-            mock.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            mock.kill()
-
-
-def write_target(base_url: str, path: Path, *, api_version: str | None = None) -> Path:
-    """Write the default seed's target file with ``base_url`` (and ``api_version`` when given) to ``path``."""
-    text = re.sub(r"(?m)^base_url:.*$", f"base_url: {base_url}", MOCK_TARGET.read_text(encoding="utf-8"))
-    if api_version is not None:
-        text += f'api_version: "{api_version}"\n'
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def suite_command(target: Path, workdir: Path, *extra: str) -> list[str]:
-    """The command that runs the suite against ``target``, writing JUnit XML and reports into ``workdir``."""
-    return [
-        sys.executable,
-        "-m",
-        "pytest",
-        "contract_tests",
-        "--target",
-        str(target),
-        "-q",
-        "-o",
-        "testpaths=contract_tests",
-        "-p",
-        "no:cacheprovider",
-        f"--junitxml={workdir / 'junit.xml'}",
-        "--report-dir",
-        str(workdir / "reports"),
-        *extra,
-    ]
-
-
-def run_suite(
-    target: Path, workdir: Path, *extra: str, env: Mapping[str, str], timeout: float = 600
-) -> subprocess.CompletedProcess[str]:
-    """Run ``suite_command`` from the repository root, ``env`` added to this environment, its output captured."""
-    return subprocess.run(
-        suite_command(target, workdir, *extra),
-        cwd=ROOT,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
 
 
 def run_variant(fault: str, *, api_version: str | None = None, timeout: float = 300) -> Result:

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import yaml
 
-from contract_tests.power import ROOT, TOKEN, serving_mock, write_target
-from contract_tests.power import run_suite as run_contract_suite
+from contract_tests.harness import ROOT, TOKEN, serving_mock, write_target
+from contract_tests.harness import run_suite as run_contract_suite
 
 SECOND = ROOT / "tests" / "contract" / "second_server"
 SECOND_TOKEN = "second-server-token"

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from contract_tests.power import MOCK_TARGET, ROOT, run_suite, serving_mock, write_target
+from contract_tests.harness import MOCK_TARGET, ROOT, run_suite, serving_mock, write_target
 from contract_tests.target import TargetError, parse_target
 
 CANARY = "CANARY-b41e-header-token"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from contract_tests.power import run_suite, serving_mock, write_target
+from contract_tests.harness import run_suite, serving_mock, write_target
 
 CANARY = "CANARY-7f3a9c51-token"
 

@@ -12,7 +12,7 @@ import pytest
 
 from contract_tests.client import Client
 from contract_tests.errors import BudgetExhausted
-from contract_tests.power import ROOT
+from contract_tests.harness import ROOT
 from mock_server.serve import start_background
 from promo_spec import load_spec
 

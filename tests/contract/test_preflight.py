@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from contract_tests.client import Client
-from contract_tests.power import MOCK_TARGET, run_suite, write_target
+from contract_tests.harness import MOCK_TARGET, run_suite, write_target
 from contract_tests.preflight import PreflightError, preflight
 from contract_tests.target import Target, load_target
 from mock_server.serve import start_background

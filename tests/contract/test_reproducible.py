@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from contract_tests.power import TOKEN, run_suite, serving_mock, write_target
+from contract_tests.harness import TOKEN, run_suite, serving_mock, write_target
 
 RUN_PREFIX = re.compile(r"ct\d{12}[0-9a-f]{4}-")  # the per-run code prefix: codes must be new on every run
 # Schemathesis cases and the rule cases that draw random values (wrong tokens, unknown profiles)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from contract_tests.power import run_suite
+from contract_tests.harness import run_suite
 from tests.contract.many_seeds import SECOND_CONFIGS, SECOND_TOKEN
 from tests.contract.many_seeds import second_server as start_second_server
 

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from contract_tests.power import run_suite, write_target
+from contract_tests.harness import run_suite, write_target
 from contract_tests.rule_setup import rule_cases, smoke_cases
 from mock_server.serve import start_background
 from promo_spec import load_spec

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from defusedxml.ElementTree import parse as parse_xml_file
 
-from contract_tests.power import ROOT, run_suite, serving_mock, write_target
+from contract_tests.harness import ROOT, run_suite, serving_mock, write_target
 
 CANARY = "CANARY-workers-4c1d-token"
 
