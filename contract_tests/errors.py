@@ -3,10 +3,20 @@
 A *tool error* says the suite could not do its job (the target could not be reached, did not answer in time,
 closed the connection unanswered): the tests it hits are reported as errors, never as contract failures, and
 the run exits with ``TOOL_ERROR_EXIT`` unless contract failures were found too (``contract_tests/README.md``,
-"Exit codes"). A contract failure is ``world.ContractViolation`` (an ``AssertionError``).
+"Exit codes"), as Schemathesis keeps its errors apart from its check failures. A contract failure is
+``world.ContractViolation`` (an ``AssertionError``).
 """
 
 from __future__ import annotations
+
+# The suite's exit codes: pytest's own, and one for tool errors (README.md and contract_tests/README.md list them).
+PASSED_EXIT = 0  # every test passed
+CONTRACT_FAILED_EXIT = 1  # contract failures: the server broke the contract (each failure names its oracle)
+STOPPED_EXIT = 2  # stopped early: the request budget was used up, or Ctrl-C
+INTERNAL_ERROR_EXIT = 3  # pytest's internal error (a bug of the tool)
+NOT_STARTED_EXIT = 4  # the run did not start: a bad option or target file, or the preflight found the file wrong
+NO_TESTS_EXIT = 5  # no test was selected
+TOOL_ERROR_EXIT = 6  # tool errors and no contract failure: the target stopped answering (refused, timed out, closed)
 
 
 class ToolError(BaseException):
@@ -17,7 +27,7 @@ class ToolError(BaseException):
     """
 
 
-class TransportError(AssertionError):
+class TransportError(ToolError):
     """The server could not be reached, did not answer within the timeout, or closed the connection unanswered."""
 
 

@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
-from contract_tests.errors import BudgetExhausted
+from contract_tests.errors import TOOL_ERROR_EXIT, BudgetExhausted, ToolError
 from contract_tests.plugin.keys import MASK_KEY, REPORT_KEY, RUN_KEY, STATE_KEY, SUITE_KEY
+from contract_tests.plugin.outcomes import counts
 from contract_tests.plugin.startup import only_looking, sizes_after
 
 REPRODUCE = "reproduce (same seed, token from the environment)"
@@ -53,7 +54,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         text = str(report.longrepr)
         the_suite = item.config.stash.get(SUITE_KEY, None)
         if the_suite is not None:
-            the_suite.report.failed(item.name, item.config.stash[MASK_KEY](text))
+            mask = item.config.stash[MASK_KEY]
+            if call.excinfo is not None and call.excinfo.errisinstance(ToolError):
+                the_suite.report.tool_error(item.name, mask(str(call.excinfo.value)))
+            else:
+                the_suite.report.failed(item.name, mask(text))
         report.longrepr = f"{text}\n\n{REPRODUCE}: {reproduce(item)}"
 
 
@@ -107,6 +112,12 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     terminalreporter.write_line(
         f"hypothesis seed: {config.getoption('hypothesis_seed')} (rerun with --hypothesis-seed)"
     )
+    tool_errors = counts(config)["tool"]
+    if tool_errors:
+        terminalreporter.write_line(
+            f"TOOL ERRORS: {tool_errors} test(s) could not judge the server (unreachable, timed out, closed "
+            f"unanswered): not contract failures; exit {TOOL_ERROR_EXIT} unless a contract failure was found too"
+        )
     if state.get("budget"):
         terminalreporter.write_line(f"STOPPED EARLY: {state['budget']}; raise request_budget in the target file")
     if state.get("paths"):

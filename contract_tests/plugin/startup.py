@@ -20,6 +20,7 @@ import hypothesis
 import pytest
 
 from contract_tests.client import Client
+from contract_tests.errors import ToolError, TransportError
 from contract_tests.masking import Masker
 from contract_tests.plugin.keys import LOCK_DIR_KEY, MASK_KEY, REPORT_KEY, RUN_KEY, SERVER_KEY, STATE_KEY, TARGET_KEY
 from contract_tests.plugin.workers import Controller, trace_parts
@@ -137,7 +138,7 @@ def start(config: pytest.Config, target: Target, masker: Masker) -> Run:
             where=where,
             new_code=f"{run.code_prefix}preflight",
         )
-    except PreflightError as exc:
+    except (PreflightError, TransportError) as exc:  # the server stopped answering during the preflight: the same
         stop(config)
         raise pytest.UsageError(
             masker(
@@ -180,5 +181,5 @@ def sizes_after(config: pytest.Config, run: Run) -> dict[int, int]:
     )
     try:
         return {program: len(codes) for program, codes in snapshot(client, target.programs).items()}
-    except AssertionError:  # unreachable or refusing by now: the report says so by leaving it out
+    except (AssertionError, ToolError):  # unreachable or refusing by now: the report says so by leaving it out
         return {}
