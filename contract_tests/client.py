@@ -6,6 +6,7 @@ when the server closed its kept-alive connection unanswered. Every failure to ge
 from __future__ import annotations
 
 import http.client
+import os
 import threading
 import time
 from pathlib import Path
@@ -75,6 +76,11 @@ class Client:
         session: requests.Session | None = getattr(self._local, "session", None)
         if session is None:
             session = requests.Session()
+            # What requests would read from the environment at every request (proxies, CA bundle), read once:
+            # every request goes to base_url. No ~/.netrc: the suite alone decides the Authorization header.
+            session.trust_env = False
+            session.proxies = requests.utils.get_environ_proxies(self.base_url)
+            session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
             self._local.session = session
         return session
 

@@ -22,7 +22,9 @@ from mock_server.serve import start_background
 ROOT = Path(__file__).resolve().parent.parent
 MOCK_TARGET = ROOT / "contract_tests" / "targets" / "mock.yaml"
 TOKEN = "power-token-not-a-secret"
-SUITE_PLUGINS = ("hypothesispytest", "schemathesis", "xdist")  # entry-point names: Hypothesis, Schemathesis, -n N
+# the plugin modules the suite needs (Hypothesis, Schemathesis, -n N), by module: an entry-point name (-p schemathesis)
+# would mark its whole distribution for assertion rewriting again
+SUITE_PLUGINS = ("_hypothesis_pytestplugin", "schemathesis.pytest.plugin", "xdist.plugin")
 SUITE_TIMEOUT = 3600.0  # seconds: only a hung run meets it (a whole default run takes well under a minute)
 
 
