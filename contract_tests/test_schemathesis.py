@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import schemathesis
 from hypothesis import settings
 
@@ -14,6 +15,9 @@ from contract_tests.suite import Suite
 from contract_tests.wire import encode
 from contract_tests.world import ContractViolation
 from promo_spec import default_spec_path
+
+# the tagged oracles its failures can name (Schemathesis' own checks name none: --oracle never selects by them)
+pytestmark = pytest.mark.oracles("[postcondition]", "[wire-label]")
 
 SCHEMA = schemathesis.openapi.from_path(default_spec_path())
 # Schemathesis seeds each test with its own random seed, which overrides --hypothesis-seed: derive it from the

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, multiple, rule, run_state_machine_as_test
@@ -284,6 +285,7 @@ def _states(subject: Subject, before: Observed, after: Observed) -> str:
     )
 
 
+@pytest.mark.oracles("[rule]", "[postcondition]", "[frame]", "[invariant]", "[wire-label]")
 def test_state_machine(suite: Suite) -> None:
     """Random sequences of the API's verbs keep the server in the state the documented rules predict."""
     finished: list[PromoCodeMachine] = []
