@@ -112,7 +112,7 @@ def run_all(*, workers: int = 2, faults: list[str] | None = None, faithful: bool
     from mock_server.faults import FAULTS
     from promo_spec.versions import known_versions
 
-    variants = [("", v) for v in known_versions()] if faithful else []
+    variants: list[tuple[str, str | None]] = [("", v) for v in known_versions()] if faithful else []
     variants += [(name, None) for name in (faults if faults is not None else sorted(FAULTS))]
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(lambda variant: run_variant(variant[0], api_version=variant[1]), variants))
