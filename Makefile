@@ -8,7 +8,7 @@ PROFILE ?= default
 WORKERS ?=
 BENCH_REPEAT ?= 3
 
-.PHONY: setup contract power seeds test lint typecheck unit gen check-generated typecheck-generated doc-examples bench bench-mock bench-generator bench-contract compare-diff-tools gate clean
+.PHONY: setup contract power seeds test lint typecheck unit slow gen check-generated typecheck-generated doc-examples bench bench-mock bench-generator bench-contract bench-tests compare-diff-tools gate clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,7 +23,8 @@ setup: $(STAMP)
 contract: $(STAMP)
 	$(PY) -m pytest contract_tests $(if $(TARGET),--target $(TARGET)) --profile $(PROFILE) $(if $(WORKERS),-n $(WORKERS)) -o testpaths=contract_tests --junitxml=reports/contract-junit.xml
 
-## The suite's power: run it against every faulty variant of the mock; prints fault -> detecting test.
+## The suite's power: the faithful mock of every API version passes the whole suite, and every faulty variant of the
+## mock is caught by an oracle its @fault declaration names (each variant runs only the tests that can name one).
 power: $(STAMP)
 	$(PY) -m contract_tests.power
 
@@ -38,11 +39,17 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(PY) -m mypy
 
+## The developer's loop: the project's tests but the slow ones, on two pytest-xdist workers (-ra, --strict-markers: pyproject).
+PYTEST_WORKERS ?= 2
 unit: $(STAMP)
-	$(PY) -m pytest tests
+	$(PY) -m pytest tests -m "not slow" -n $(PYTEST_WORKERS) --durations=15
 
-## Every test: lint, types, unit tests, generated-file drift, the contract suite against the mock, many seeds.
-test: $(STAMP) lint typecheck check-generated typecheck-generated unit contract seeds
+## The slow tests (marked slow: whole suite runs, fresh environments), which make test runs besides make unit.
+slow: $(STAMP) node_modules/.package-lock.json
+	$(PY) -m pytest tests -m slow -n $(PYTEST_WORKERS) --durations=15
+
+## Every test: lint, types, generated-file drift, unit and slow tests, the contract suite, many seeds, the power table.
+test: $(STAMP) lint typecheck check-generated typecheck-generated unit slow contract seeds power
 
 gen: $(STAMP)
 	$(VENV)/bin/promo-gen generate
@@ -74,7 +81,11 @@ typecheck-generated: $(STAMP) node_modules/.package-lock.json
 node_modules/.package-lock.json: package-lock.json
 	npm ci --no-audit --no-fund
 
-bench: $(STAMP) bench-mock bench-generator bench-contract
+bench: $(STAMP) bench-mock bench-generator bench-contract bench-tests
+
+## Test time: make unit, the parts of make test and one default make contract, timed in one run, as seconds and ratios.
+bench-tests: $(STAMP) node_modules/.package-lock.json
+	$(PY) bench/tests/run.py
 
 ## Mock server: req/s side by side with Prism (wrk), attach latency at 1k vs 1M codes.
 bench-mock: $(STAMP)

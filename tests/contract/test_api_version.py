@@ -59,6 +59,7 @@ def _run(tmp_path: Path, name: str, faults: tuple[str, ...], *extra: str) -> sub
         return run_suite(target, work, *extra, env={"ALTCRAFT_TOKEN": CANARY})
 
 
+@pytest.mark.slow
 def test_v74_suite_passes_the_v74_mock_trying_both_placements(tmp_path: Path) -> None:
     run = _run(tmp_path, "pass", (), "-k", "auth or attach.code-free or import.codes-new", "-rA")
     assert run.returncode == 0, run.stdout[-3000:]
@@ -73,6 +74,7 @@ def test_ordinary_rules_send_the_token_in_the_header_too(tmp_path: Path) -> None
     assert "expected error 0, got 401" in run.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fault", ["auth-header-ignored", "auth-header-any-token", "auth-header-some-operations"])
 def test_each_v74_auth_fault_is_caught_and_the_header_token_stays_masked(tmp_path: Path, fault: str) -> None:
     # a fixed seed: which three failures come first (and so whether one shows the header) must not vary by run

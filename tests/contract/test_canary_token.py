@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from contract_tests.harness import run_suite, serving_mock, write_target
 
 CANARY = "CANARY-7f3a9c51-token"
 
 
+@pytest.mark.slow
 def test_canary_token_appears_nowhere(tmp_path: Path) -> None:
     faults = ("xml-response-wrong-shape", "activate-unattached-ok", "auth-prefix-token")
     env = {"ALTCRAFT_TOKEN": CANARY}
