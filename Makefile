@@ -41,7 +41,7 @@ typecheck: $(STAMP)
 
 ## The developer's loop: the project's tests but the slow ones, on two pytest-xdist workers (-ra, --strict-markers: pyproject).
 PYTEST_WORKERS ?= 2
-unit: $(STAMP)
+unit: $(STAMP) node_modules/.package-lock.json
 	$(PY) -m pytest tests -m "not slow" -n $(PYTEST_WORKERS) --durations=15
 
 ## The slow tests (marked slow: whole suite runs, fresh environments), which make test runs besides make unit.

@@ -20,7 +20,7 @@ from contract_tests.harness import run_suite, serving_mock, write_target
 TOKEN = "tool-error-token"
 ACTIVATE_CASE = "activate.code-attached[json-json]"  # its request (activate) is the one the proxy never answers
 FAILING_CASE = "auth.token-wrong[get-json-json]"  # fails against the mock with the fault auth-any-token
-SLOW = 30.0  # seconds the proxy holds an activate in "timeout" mode: far beyond the target's timeout_seconds
+SLOW = 60.0  # seconds the proxy holds an activate in "timeout" mode: far beyond the target's timeout_seconds
 
 
 @contextmanager
@@ -65,7 +65,7 @@ def _run(tmp_path: Path, mode: str, faults: tuple[str, ...], *cases: str) -> tup
     with serving_mock(faults, token=TOKEN) as url, unanswering_proxy(url, mode) as proxied:
         target = write_target(proxied, tmp_path / "target.yaml")
         if mode == "timeout":
-            target.write_text(target.read_text(encoding="utf-8") + "timeout_seconds: 5\n", encoding="utf-8")
+            target.write_text(target.read_text(encoding="utf-8") + "timeout_seconds: 8\n", encoding="utf-8")
         selected = " or ".join(f"test_rule and {case}" for case in cases)
         run = run_suite(target, tmp_path, "-k", selected, "-p", "no:randomly", env={"ALTCRAFT_TOKEN": TOKEN})
     report = json.loads((tmp_path / "reports" / "contract-report.json").read_text(encoding="utf-8"))
