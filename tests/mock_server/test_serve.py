@@ -207,3 +207,15 @@ def test_a_host_name_is_resolved() -> None:
     with start_background(host="localhost") as running:
         assert running.url == f"http://127.0.0.1:{running.port}"
         assert requests.post(running.url + BASE + "get", json=GET, timeout=5).json()["error"] == 0
+
+
+def test_only_serve_reads_the_banner() -> None:
+    # one function starts promo-mock for everyone (mock_server.serve.launch): nobody else parses its first line
+    root = Path(__file__).resolve().parents[2]
+    readers = [
+        path.relative_to(root).as_posix()
+        for room in ("contract_tests", "generator", "bench", "tests")
+        for path in (root / room).rglob("*.py")
+        if "listening on" in path.read_text(encoding="utf-8") and path != Path(__file__).resolve()
+    ]
+    assert readers == [], readers
