@@ -22,7 +22,9 @@ import pytest
 from contract_tests.plugin.keys import TARGET_KEY
 from contract_tests.plugin.ordering import case_of, deselect
 from contract_tests.suite import spec_for
+from promo_spec import Spec
 
+_WANTED: list[str] = []  # this process's --oracle tags, set at configure: test modules read them at import
 TAG = re.compile(r"^\[(?P<family>rule|postcondition|frame|invariant|wire-label)(?: (?P<name>[^\]]+))?\]")
 FAMILIES = ("rule", "postcondition", "frame", "invariant", "wire-label")
 
@@ -65,6 +67,27 @@ def pytest_configure(config: pytest.Config) -> None:
             parse(tag)
         except ValueError as exc:
             raise pytest.UsageError(f"--oracle: {exc}") from None
+    _WANTED[:] = config.getoption("--oracle")
+
+
+def api_operations(spec: Spec) -> list[str] | None:
+    """The operations whose Schemathesis cases can name a wanted oracle (None without --oracle: every one).
+
+    A case names ``[wire-label]`` on any operation and ``[postcondition T]`` only on one whose ``x-success`` has
+    ``T``: test_schemathesis generates only these (its coverage phase is most of a run's collection time).
+    """
+    if not _WANTED:
+        return None
+    wanted = [parse(tag) for tag in _WANTED]
+    return [
+        op
+        for op in spec.operations
+        if any(
+            family == "wire-label"
+            or (family == "postcondition" and name in getattr(spec.success.get(op), "postconditions", ()))
+            for family, name in wanted
+        )
+    ]
 
 
 @cache
@@ -97,9 +120,15 @@ def can_name(item: pytest.Item, tag: str) -> bool:
     if family == "rule":
         return name == case.rule.id
     if family == "postcondition":
-        success = spec_for(item.config.stash[TARGET_KEY].api_version).success.get(case.rule.operation)
-        return success is not None and name in success.postconditions
+        return name in _postconditions(item.config.stash[TARGET_KEY].api_version, case.rule.operation)
     return True
+
+
+@cache
+def _postconditions(api_version: str, operation: str) -> tuple[str, ...]:
+    """The postcondition terms of ``operation``'s ``x-success`` in ``api_version`` (the spec read once)."""
+    success = spec_for(api_version).success.get(operation)
+    return success.postconditions if success is not None else ()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
