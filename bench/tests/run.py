@@ -4,7 +4,9 @@ Runs every part of ``make test`` once per round, each as its own ``make PART`` (
 typecheck-generated, unit, slow, contract, seeds, power: ``make test`` is exactly these, one after another), and
 prints each part's seconds, its ratio to the ``make contract`` run of the same round, and the totals against the
 goals: ``make unit`` under 4 minutes, ``make test`` under 10. ``--repeat N`` runs N rounds and prints medians.
-mypy's caches are removed before the type checks (``--warm`` keeps them): CI type-checks a clean clone.
+mypy's caches are removed before the type checks (``--warm`` keeps them): CI type-checks a clean clone. Each part's
+CPU seconds (its processes' user + system time) are printed too: on a machine shared with other jobs they say what
+the part costs when the wall time says how busy the machine was.
 
 Usage: python bench/tests/run.py [--repeat N] [--only PART ...] [--warm]
 """
@@ -12,6 +14,8 @@ Usage: python bench/tests/run.py [--repeat N] [--only PART ...] [--warm]
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -22,6 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PARTS = ("lint", "typecheck", "check-generated", "typecheck-generated", "unit", "slow", "contract", "seeds", "power")
+LOAD: list[float] = []  # the load average when the bench started (other jobs share the machine)
 GOALS = {"unit": 240.0, "test": 600.0}  # seconds: issue 17
 
 
@@ -33,6 +38,7 @@ class Timed:
     seconds: float
     exit_code: int
     tail: str = ""
+    cpu: float = 0.0  # CPU seconds (user + system) of the part and every process it waited for
 
 
 def _caches() -> list[Path]:
@@ -44,11 +50,14 @@ def run_part(part: str, *, warm: bool) -> Timed:
     if part.startswith("typecheck") and not warm:
         for cache in _caches():
             shutil.rmtree(cache, ignore_errors=True)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     done = subprocess.run(["make", "--no-print-directory", part], cwd=ROOT, capture_output=True, text=True)
     seconds = time.monotonic() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     tail = "\n".join((done.stdout + done.stderr).splitlines()[-30:]) if done.returncode else ""
-    return Timed(part, seconds, done.returncode, tail)
+    return Timed(part, seconds, done.returncode, tail, cpu)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -60,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
+    LOAD[:] = list(os.getloadavg())
     parts = [p for p in PARTS if not args.only or p in args.only or p == "contract"]
     runs: dict[str, list[Timed]] = {p: [] for p in parts}
     for index in range(args.repeat):  # one round: every part once, in make test's order
@@ -68,22 +78,28 @@ def main(argv: list[str] | None = None) -> int:
             print(f"round {index + 1}/{args.repeat}: make {part}: {runs[part][-1].seconds:.1f} s", file=sys.stderr)
     median = {p: statistics.median(t.seconds for t in runs[p]) for p in parts}
     contract = median["contract"]
+    cpu = {p: statistics.median(t.cpu for t in runs[p]) for p in parts}
     print(f"test time, medians of {args.repeat} round(s); each part is `make PART` (the machine is shared: noisy)")
-    print("| part | median s | runs s | vs make contract | exit |")
-    print("| --- | --- | --- | --- | --- |")
+    print(f"load average before: {LOAD[0]:.1f}, after: {os.getloadavg()[0]:.1f} ({os.cpu_count()} CPUs)")
+    print("| part | median s | runs s | vs make contract | CPU s | exit |")
+    print("| --- | --- | --- | --- | --- | --- |")
     for part in parts:
         spread = ", ".join(f"{t.seconds:.1f}" for t in runs[part])
         codes = ",".join(str(t.exit_code) for t in runs[part])
-        print(f"| {part} | {median[part]:.1f} | {spread} | {median[part] / contract:.1f}x | {codes} |")
+        print(
+            f"| {part} | {median[part]:.1f} | {spread} | {median[part] / contract:.1f}x | {cpu[part]:.0f} | {codes} |"
+        )
     print()
     totals = {"unit": median.get("unit"), "test": sum(median.values()) if set(parts) == set(PARTS) else None}
+    cpu_total = sum(cpu.values())
     for name, total in totals.items():
         if total is None:
             continue
+        used = cpu["unit"] if name == "unit" else cpu_total
         verdict = "within" if total <= GOALS[name] else "OVER"
         print(
             f"make {name}: {total:.0f} s = {total / contract:.1f}x make contract ({contract:.1f} s); "
-            f"goal {GOALS[name]:.0f} s: {verdict}"
+            f"goal {GOALS[name]:.0f} s: {verdict} ({used:.0f} CPU s)"
         )
     failed = [t for part in parts for t in runs[part] if t.exit_code]
     for t in failed:
