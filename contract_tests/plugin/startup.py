@@ -48,8 +48,8 @@ def pytest_configure(config: pytest.Config) -> None:
         run = Run.from_controller(workerinput["contract"])
     else:
         run = start(config, target, masker)
-        if config.pluginmanager.hasplugin("xdist"):
-            config.pluginmanager.register(Controller(), "contract-controller")
+        # whatever name xdist is registered under (its entry point "xdist", or "-p xdist.plugin"): optional hooks
+        config.pluginmanager.register(Controller(), "contract-controller")
         if config.getoption("--trace-requests"):  # an earlier run's worker parts must not be merged into this one
             for stale in trace_parts(Path(config.getoption("--trace-requests"))):
                 stale.unlink()

@@ -19,12 +19,14 @@ from contract_tests.plugin.keys import REPORT_KEY, RUN_KEY, STATE_KEY
 class Controller:
     """xdist hooks of the controller: hand each worker the run, merge what each reports back."""
 
+    @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:
         run = node.config.stash[RUN_KEY]
         worker = node.workerinput["workerid"]
         index = int(worker.removeprefix("gw")) if worker.removeprefix("gw").isdigit() else 0
         node.workerinput["contract"] = run.for_worker(worker, index, int(node.workerinput["workercount"]))
 
+    @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
         part = getattr(node, "workeroutput", {}).get("contract")
         if part:
