@@ -48,8 +48,12 @@ unit: $(STAMP) node_modules/.package-lock.json
 slow: $(STAMP) node_modules/.package-lock.json
 	$(PY) -m pytest tests -m slow -n $(PYTEST_WORKERS) --durations=15
 
-## Every test: lint, types, generated-file drift, unit and slow tests, the contract suite, many seeds, the power table.
-test: $(STAMP) lint typecheck check-generated typecheck-generated unit slow contract seeds power
+## Every test: lint, types, generated-file drift, unit and slow tests, the contract suite, many seeds, the power table;
+## two parts at a time (type checks, process start-ups and pip leave a core idle), each part's output printed whole
+## when it ends, the longest first. A failing part fails make test.
+TEST_PARTS := seeds slow unit power typecheck typecheck-generated check-generated lint contract
+test: $(STAMP) node_modules/.package-lock.json
+	$(MAKE) --no-print-directory -j2 --output-sync=target $(TEST_PARTS)
 
 gen: $(STAMP)
 	$(VENV)/bin/promo-gen generate
@@ -83,7 +87,7 @@ node_modules/.package-lock.json: package-lock.json
 
 bench: $(STAMP) bench-mock bench-generator bench-contract bench-tests
 
-## Test time: make unit, the parts of make test and one default make contract, timed in one run, as seconds and ratios.
+## Test time: make unit and make test beside one default make contract, in seconds, ratios and CPU seconds.
 bench-tests: $(STAMP) node_modules/.package-lock.json
 	$(PY) bench/tests/run.py
 

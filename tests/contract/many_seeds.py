@@ -100,7 +100,7 @@ def run_suite(target: str, seed: str, directory: Path) -> Run:
     started = time.monotonic()
     env = {"ALTCRAFT_TOKEN": TOKEN, "SECOND_SERVER_TOKEN": SECOND_TOKEN}
     with _target_file(target, directory, seed) as path:
-        run = run_contract_suite(path, directory, "--hypothesis-seed", seed, env=env, timeout=900)
+        run = run_contract_suite(path, directory, "--hypothesis-seed", seed, env=env)
     tail = "\n".join(run.stdout.splitlines()[-40:])
     return Run(target, seed, run.returncode, tail, time.monotonic() - started)
 

@@ -45,7 +45,7 @@ def test_the_suite_stops_on_an_unknown_version(tmp_path: Path) -> None:
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "contract_tests", "--target", str(target), "-o", "testpaths=contract_tests",
          "-p", "no:cacheprovider", "-q"],
-        cwd=ROOT, env=dict(os.environ, ALTCRAFT_TOKEN="t"), capture_output=True, text=True, timeout=120, check=False,
+        cwd=ROOT, env=dict(os.environ, ALTCRAFT_TOKEN="t"), capture_output=True, text=True, timeout=600, check=False,
     )
     assert run.returncode == 4  # pytest's usage error
     assert "'api_version' must be one of the versions the project describes ('72', '74')" in run.stderr

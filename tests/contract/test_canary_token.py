@@ -25,7 +25,7 @@ def test_canary_token_appears_nowhere(tmp_path: Path) -> None:
         ):
             work = tmp_path / name
             work.mkdir()
-            run = run_suite(target, work, *extra, "-v", "-rA", env=env, timeout=300)
+            run = run_suite(target, work, *extra, "-v", "-rA", env=env)
             assert run.returncode == 1, run.stdout[-3000:] + run.stderr[-3000:]
             assert "***" in run.stdout, "failures should show requests with the token masked"
             outputs += [run.stdout, run.stderr]

@@ -45,7 +45,7 @@ def test_bad_target_file_runs_no_test(tmp_path: Path) -> None:
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,
     )
     assert run.returncode == 4  # pytest's usage error
     assert "missing key(s) db_id, profiles, loyalty_programs" in run.stderr

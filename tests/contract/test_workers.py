@@ -26,7 +26,6 @@ def test_two_workers_merge_one_report_and_mask_the_token(tmp_path: Path) -> None
             tmp_path,
             *("-n", "2", "-k", selection, "-rA", "--trace-requests", str(trace)),
             env={"ALTCRAFT_TOKEN": CANARY},
-            timeout=300,
         )
     assert run.returncode == 1, run.stdout[-3000:] + run.stderr[-3000:]  # the fault is caught by a worker
     junit = parse_xml_file(tmp_path / "junit.xml").getroot()
