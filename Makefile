@@ -8,7 +8,7 @@ PROFILE ?= default
 WORKERS ?=
 BENCH_REPEAT ?= 3
 
-.PHONY: setup contract power seeds test lint typecheck unit slow gen check-generated typecheck-generated doc-examples bench bench-mock bench-generator bench-contract bench-tests compare-diff-tools gate clean
+.PHONY: setup contract power seeds test lint typecheck unit slow docs docs-serve chromium bench-docs gen check-generated typecheck-generated doc-examples bench bench-mock bench-generator bench-contract bench-clients bench-tests compare-diff-tools gate clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,21 +39,37 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(PY) -m mypy
 
-## The developer's loop: the project's tests but the slow ones, on two pytest-xdist workers (-ra, --strict-markers: pyproject).
+## The developer's loop: the project's tests but the slow ones, the docs site's browser tests among them (Debian's
+## chromium, axe-core from npm), on two pytest-xdist workers (-ra, --strict-markers: pyproject).
 PYTEST_WORKERS ?= 2
-unit: $(STAMP) node_modules/.package-lock.json
+unit: $(STAMP) chromium node_modules/.package-lock.json
 	$(PY) -m pytest tests -m "not slow" -n $(PYTEST_WORKERS) --durations=15
 
 ## The slow tests (marked slow: whole suite runs, fresh environments), which make test runs besides make unit.
-slow: $(STAMP) node_modules/.package-lock.json
+slow: $(STAMP) chromium node_modules/.package-lock.json
 	$(PY) -m pytest tests -m slow -n $(PYTEST_WORKERS) --durations=15
 
 ## Every test: lint, types, generated-file drift, unit and slow tests, the contract suite, many seeds, the power table;
 ## two parts at a time (type checks, process start-ups and pip leave a core idle), each part's output printed whole
 ## when it ends, the longest first. A failing part fails make test.
 TEST_PARTS := seeds slow unit power typecheck typecheck-generated check-generated lint contract
-test: $(STAMP) node_modules/.package-lock.json
+test: $(STAMP) chromium node_modules/.package-lock.json
 	$(MAKE) --no-print-directory -j2 --output-sync=target $(TEST_PARTS)
+
+## The documentation site: site/ (a build output, not committed) from spec/, generated_clients/ and reports/;
+## more report directories with REPORTS="DIR ...". No server needed to build, nothing from a CDN to view.
+REPORTS ?=
+docs: $(STAMP)
+	$(VENV)/bin/promo-docs build $(if $(REPORTS),--reports $(REPORTS))
+
+## Serve site/ on http://127.0.0.1:$(DOCS_PORT)/ (Ctrl-C stops).
+DOCS_PORT ?= 8000
+docs-serve: docs
+	$(VENV)/bin/promo-docs serve --port $(DOCS_PORT)
+
+## Debian's chromium for the browser tests (Playwright drives it; its own browser download does not work here).
+chromium:
+	test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
 gen: $(STAMP)
 	$(VENV)/bin/promo-gen generate
@@ -85,11 +101,15 @@ typecheck-generated: $(STAMP) node_modules/.package-lock.json
 node_modules/.package-lock.json: package-lock.json
 	npm ci --no-audit --no-fund
 
-bench: $(STAMP) bench-mock bench-generator bench-contract bench-tests
+bench: $(STAMP) bench-mock bench-generator bench-contract bench-docs bench-clients bench-tests
 
 ## Test time: make unit and make test beside one default make contract, in seconds, ratios and CPU seconds.
-bench-tests: $(STAMP) node_modules/.package-lock.json
+bench-tests: $(STAMP) chromium node_modules/.package-lock.json
 	$(PY) bench/tests/run.py
+
+## Docs site: build time for every version and rule, against the spec load plus Markdown rendering alone.
+bench-docs: $(STAMP)
+	$(PY) bench/docs/run.py --repeat 5
 
 ## Mock server: req/s side by side with Prism (wrk), attach latency at 1k vs 1M codes.
 bench-mock: $(STAMP)
@@ -104,6 +124,10 @@ bench-contract: $(STAMP)
 bench-generator: $(STAMP)
 	$(PY) bench/generator/run.py
 
+## TypeScript client: call overhead vs bare fetch (JSON, XML); both clients reading a 100,000-code export_all, JSON vs XML.
+bench-clients: $(STAMP) node_modules/.package-lock.json
+	$(PY) bench/clients/run.py
+
 ## promo-gen diff vs Optic's CLI on the diff corpus (Optic installed in a scratch directory, not in package.json).
 OPTIC_DIR ?= $(or $(TMPDIR),/tmp)/promo-optic-1.0.9
 compare-diff-tools: $(STAMP)
@@ -113,4 +137,4 @@ compare-diff-tools: $(STAMP)
 	$(PY) bench/diff/compare_tools.py --optic $(OPTIC_DIR)/node_modules/.bin/optic
 
 clean:
-	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache reports
+	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache reports site

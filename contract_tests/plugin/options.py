@@ -39,3 +39,14 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers", "frame_batch: the test reads its named codes with get; the batch's frame check judges the rest"
     )
     settings.load_profile(HYPOTHESIS_PROFILE.format(config.getoption("--profile")))
+
+
+def only_looking(config: pytest.Config) -> bool:
+    """--collect-only, --help, --fixtures and friends: no server is started or asked."""
+    option = config.option
+    return bool(
+        getattr(option, "collectonly", False)
+        or getattr(option, "help", False)
+        or getattr(option, "showfixtures", False)
+        or getattr(option, "version", False)
+    )

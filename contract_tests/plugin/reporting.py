@@ -13,8 +13,9 @@ import pytest
 
 from contract_tests.errors import TOOL_ERROR_EXIT, BudgetExhausted, ToolError
 from contract_tests.plugin.keys import MASK_KEY, REPORT_KEY, RUN_KEY, STATE_KEY, SUITE_KEY
+from contract_tests.plugin.options import only_looking
 from contract_tests.plugin.outcomes import counts
-from contract_tests.plugin.startup import only_looking, sizes_after
+from contract_tests.plugin.startup import sizes_after
 
 REPRODUCE = "reproduce (same seed, token from the environment)"
 

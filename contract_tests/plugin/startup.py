@@ -23,6 +23,8 @@ from contract_tests.client import Client
 from contract_tests.errors import ToolError, TransportError
 from contract_tests.masking import Masker
 from contract_tests.plugin.keys import LOCK_DIR_KEY, MASK_KEY, REPORT_KEY, RUN_KEY, SERVER_KEY, STATE_KEY, TARGET_KEY
+from contract_tests.plugin.options import only_looking
+from contract_tests.plugin.recording import record_rules
 from contract_tests.plugin.workers import Controller, trace_parts
 from contract_tests.preflight import PreflightError, free_suite_codes, preflight
 from contract_tests.report import Report
@@ -66,6 +68,7 @@ def pytest_configure(config: pytest.Config) -> None:
         mask=masker,
     )
     config.stash[STATE_KEY] = {"budget": "", "started": time.monotonic()}
+    record_rules(config, config.stash[REPORT_KEY], target=target, run=run, mask=masker)  # verdicts, history
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -86,17 +89,6 @@ def load(config: pytest.Config) -> Target:
         raise pytest.UsageError(
             f"{exc}\n(see contract_tests/targets/staging.example.yaml for a complete example)"
         ) from None
-
-
-def only_looking(config: pytest.Config) -> bool:
-    """--collect-only, --help, --fixtures and friends: no server is started or asked."""
-    option = config.option
-    return bool(
-        getattr(option, "collectonly", False)
-        or getattr(option, "help", False)
-        or getattr(option, "showfixtures", False)
-        or getattr(option, "version", False)
-    )
 
 
 def start(config: pytest.Config, target: Target, masker: Masker) -> Run:
