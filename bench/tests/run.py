@@ -6,7 +6,8 @@ ratios to the ``make contract`` of the same round, their CPU seconds (user + sys
 for: on a machine shared with other jobs the wall time says how busy it was, the CPU time what the part costs) and
 the goals: ``make unit`` under 4 minutes, ``make test`` under 10. ``--parts`` also times each part of ``make test``
 alone. ``--repeat N`` runs N rounds and prints medians. mypy's caches are removed before every run that type-checks
-(``--warm`` keeps them): CI type-checks a clean clone.
+(``--warm`` keeps them): CI type-checks a clean clone. Each
+target's output (with its ``--durations``) is kept in ``reports/bench-tests/TARGET.log``.
 
 Usage: python bench/tests/run.py [--repeat N] [--parts] [--only TARGET ...] [--warm]
 """
@@ -27,6 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 TARGETS = ("contract", "unit", "test")
 PARTS = ("lint", "typecheck", "check-generated", "typecheck-generated", "unit", "slow", "contract", "seeds", "power")
+KEEP = ROOT / "reports" / "bench-tests"  # the last run of each target's output
 GOALS = {"unit": 240.0, "test": 600.0}  # seconds: issue 17
 
 
@@ -57,6 +59,8 @@ def run_make(target: str, *, warm: bool) -> Timed:
     seconds = time.monotonic() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    KEEP.mkdir(parents=True, exist_ok=True)  # every run's output, for its --durations and failures
+    (KEEP / f"{target}.log").write_text(done.stdout + "\n--- stderr ---\n" + done.stderr, encoding="utf-8")
     tail = "\n".join((done.stdout + done.stderr).splitlines()[-40:]) if done.returncode else ""
     return Timed(target, seconds, cpu, done.returncode, tail)
 
