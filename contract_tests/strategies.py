@@ -88,6 +88,13 @@ EXPIRY_YEARS_AHEAD = 5  # expire dates start on 1 January this many years after 
 EXPIRY_YEARS_SPAN = 68  # ... and end on 31 December this many years later
 
 
+def expiry_range(clock: Clock = system_clock) -> tuple[datetime, datetime]:
+    """The first and last instant ``expire_dates`` draws: 1 January ``EXPIRY_YEARS_AHEAD`` years after the clock's
+    year, 31 December ``EXPIRY_YEARS_SPAN`` years later (naive: ``st.datetimes`` draws naive datetimes)."""
+    first = datetime(clock().year + EXPIRY_YEARS_AHEAD, 1, 1)
+    return first, datetime(first.year + EXPIRY_YEARS_SPAN, 12, 31, 23, 59, 59)
+
+
 def expire_dates(*, clock: Clock = system_clock) -> st.SearchStrategy[str]:
     """RFC 3339 UTC timestamps with second precision, the form the docs show.
 
@@ -95,8 +102,7 @@ def expire_dates(*, clock: Clock = system_clock) -> st.SearchStrategy[str]:
     the codes it later works with (nor the free codes later runs reuse). The range starts on 1 January
     ``EXPIRY_YEARS_AHEAD`` years after ``clock()``'s year: a printed seed draws the same dates all year long.
     """
-    first = datetime(clock().year + EXPIRY_YEARS_AHEAD, 1, 1)  # naive bounds: st.datetimes draws naive ones
-    last = datetime(first.year + EXPIRY_YEARS_SPAN, 12, 31, 23, 59, 59)
+    first, last = expiry_range(clock)
     return st.datetimes(min_value=first, max_value=last).map(
         lambda d: d.replace(tzinfo=UTC, microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
     )
