@@ -21,8 +21,10 @@ import secrets
 from dataclasses import dataclass, field
 
 from contract_tests.actions import attach_body
-from contract_tests.exchange import Client, Exchange, TransportError
+from contract_tests.client import Client
+from contract_tests.errors import TransportError
 from contract_tests.target import Target
+from contract_tests.wire import Exchange
 from contract_tests.world import Entry, export_program, get_code
 
 MODES = ("profile_id", "email", "phone", "custom")

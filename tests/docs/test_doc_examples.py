@@ -113,6 +113,7 @@ def test_normalise_maps_the_mock_url_back_and_ignores_trailing_blanks() -> None:
 
 
 @pytest.mark.parametrize("docs", DOCS_DIRS, ids=[str(d.relative_to(REPO)) for d in DOCS_DIRS])
+@pytest.mark.slow
 def test_a_fresh_venv_with_only_the_client_runs_every_python_block(tmp_path: Path, docs: Path) -> None:
     """Done-when of issue 13, per API version: that version's client alone, mocks as `promo-mock --port 0`."""
     env_dir = tmp_path / "venv"
