@@ -58,7 +58,7 @@ check-generated: $(STAMP)
 ## Every python/sh/ts block of the generated docs, each against a fresh mock (also run by `make unit`).
 doc-examples: $(STAMP) node_modules/.package-lock.json
 	for tree in $(GENERATED_VERSIONS); do \
-	  $(PY) -m generator.doc_examples --docs $$tree/docs --client-path $$tree/python || exit 1; \
+	  $(PY) -m tools.doc_examples --docs $$tree/docs --client-path $$tree/python || exit 1; \
 	done
 
 ## The generated clients type-check: mypy --strict + ruff on Python, tsc --strict on TypeScript.

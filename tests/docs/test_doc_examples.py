@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from generator import doc_examples
-from generator.doc_examples import Block, DocFormatError, Runner, collect, in_process_mock, normalise
 from promo_spec.versions import known_versions
+from tools import doc_examples
+from tools.doc_examples import Block, DocFormatError, Runner, collect, in_process_mock, normalise
 
 REPO = Path(__file__).resolve().parents[2]
 # Every generated docs directory (one per API version once there are several).

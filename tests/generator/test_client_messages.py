@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from generator import doc_examples
 from tests.generator.conftest import GENERATED, REPO
+from tools import doc_examples
 
 sys.path.insert(0, str(GENERATED / "python"))
 from altcraft_promo_client import PromoClient, TransportError, TransportTimeout

@@ -16,10 +16,11 @@ from typing import Any
 
 import pytest
 
-from generator import doc_examples, per_version
+from generator import per_version
 from generator.pipeline import generate_files
 from promo_spec.versions import known_versions
 from tests.generator.conftest import GENERATED, run_gen
+from tools import doc_examples
 
 serve = pytest.importorskip("mock_server.serve")
 

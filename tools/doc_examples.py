@@ -5,7 +5,7 @@ a ```text block with the output it prints. Each program runs against its own fre
 example may change state: attach draws codes); the docs show ``http://127.0.0.1:8080``, which is
 replaced consistently by the fresh mock's URL, and back in what the program printed.
 
-    python -m generator.doc_examples [--docs DIR] [--python EXE] [--mock in-process|promo-mock]
+    python -m tools.doc_examples [--docs DIR] [--python EXE] [--mock in-process|promo-mock]
 """
 
 from __future__ import annotations
@@ -242,7 +242,7 @@ class Runner:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run every block of a docs directory; 0 when all print what the docs show."""
-    parser = argparse.ArgumentParser(prog="python -m generator.doc_examples", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.doc_examples", description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=Path, default=DEFAULT_DOCS, help="a directory of generated docs")
     parser.add_argument("--python", default=sys.executable, help="interpreter of the Python blocks")
     parser.add_argument(

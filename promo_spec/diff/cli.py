@@ -1,4 +1,10 @@
-"""``promo-gen resolve``, ``diff`` and ``gate``: one API version as a document, two compared, the CI gate."""
+"""The spec-version commands of ``promo-gen``: ``resolve``, ``diff`` and ``gate``.
+
+``resolve`` prints one API version as a document, ``diff`` compares two, ``gate`` is the CI check of
+unacknowledged breaking changes.
+
+They read the spec only (``promo_spec``); ``generator.cli`` mounts them beside ``generate`` and ``check``.
+"""
 
 from __future__ import annotations
 
