@@ -32,8 +32,10 @@ power: $(STAMP)
 seeds: $(STAMP)
 	$(PY) -m tests.contract.many_seeds --seeds 10 --workers 2
 
+## ruff, and ARCHITECTURE.md's layer rules as import-linter contracts ([tool.importlinter] in pyproject.toml).
 lint: $(STAMP)
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports
 
 typecheck: $(STAMP)
 	$(PY) -m mypy

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from promo_spec.document import load_document
 from promo_spec.errors import SpecError
 from promo_spec.locate import REPO_ROOT, SPEC_DIR
 
@@ -114,8 +115,6 @@ def overlay_files(source: Source | None = None) -> dict[str, str]:
 
 def base_version(source: Source | None = None) -> str:
     """Return ``info.version`` of the base document."""
-    from promo_spec.loader import load_document
-
     src = source or DirectorySource()
     document = load_document(Path(src.label(BASE_FILE)), src.read(BASE_FILE))
     version = (document.get("info") or {}).get("version")
@@ -147,8 +146,7 @@ class Resolved:
 
 def resolve(version: str, source: Source | None = None) -> Resolved:
     """Return the complete document of ``version``: the base with every overlay up to it applied, in order."""
-    from promo_spec.loader import load_document
-    from promo_spec.overlay import apply_overlay
+    from promo_spec.overlay import apply_overlay  # python-jsonpath: imported only when an overlay is applied
 
     src = source or DirectorySource()
     known = known_versions(src)

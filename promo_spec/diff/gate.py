@@ -15,8 +15,9 @@ from pathlib import Path
 
 from promo_spec.diff.compare import diff_specs
 from promo_spec.diff.model import Change, DiffResult
+from promo_spec.document import load_document
 from promo_spec.errors import SpecError
-from promo_spec.loader import load_document, spec_of_document
+from promo_spec.loader import spec_of_document
 from promo_spec.versions import BASE_FILE, DirectorySource, GitSource, Source, known_versions, overlay_files, resolve
 
 ACK_KEY = "x-acknowledged-breaking"

@@ -6,8 +6,9 @@ import os
 import subprocess
 from pathlib import Path
 
+from promo_spec.document import load_document
 from promo_spec.errors import SpecError
-from promo_spec.loader import Spec, load_document, spec_of_document
+from promo_spec.loader import Spec, spec_of_document
 from promo_spec.versions import DirectorySource, GitSource, Source, known_versions, resolve
 
 
