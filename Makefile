@@ -49,10 +49,12 @@ test: $(STAMP) lint typecheck check-generated typecheck-generated unit contract 
 gen: $(STAMP)
 	$(VENV)/bin/promo-gen generate
 
-## CI gate: breaking spec changes since BASE (a git revision) must be acknowledged in their change file.
+## CI gate: breaking spec changes since BASE (a git revision) must be acknowledged in their change file;
+## FAIL_ON=callers (or servers) blocks only on the changes that break that audience.
 BASE ?= origin/main
+FAIL_ON ?= breaking
 gate: $(STAMP)
-	$(VENV)/bin/promo-gen gate --base $(BASE)
+	$(VENV)/bin/promo-gen gate --base $(BASE) --fail-on $(FAIL_ON)
 
 check-generated: $(STAMP)
 	$(VENV)/bin/promo-gen check

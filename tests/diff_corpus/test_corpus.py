@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
+import yaml
 
+from generator.cli import main as promo_gen
 from promo_spec.diff import RENDERERS
+from promo_spec.diff.model import AUDIENCES, FAIL_ON, tripping
 from tests.diff_corpus.corpus import Case, cases, golden_path, run
 
 CASES = cases()
@@ -49,3 +52,88 @@ def test_identical_specs_have_no_changes() -> None:
     case = CASES[0]
     result = run(Case(case.name, "", "", frozenset(), case.old, case.old))
     assert result.changes == ()
+
+
+def _expected_trip(case: Case, fail_on: str) -> bool:
+    """What the case file declares (its ``expect``), not what the diff computed."""
+    if fail_on == "breaking":
+        return bool(case.breaks)
+    if fail_on in AUDIENCES:
+        return fail_on in case.breaks
+    if fail_on == "rules":
+        return case.code.startswith("rule-")
+    return True  # any: every case makes one change
+
+
+@pytest.mark.parametrize("fail_on", FAIL_ON)
+def test_each_fail_on_selector_trips_exactly_on_the_cases_it_names(fail_on: str) -> None:
+    tripped = {case.name for case in CASES if tripping(run(case), fail_on)}
+    assert tripped == {case.name for case in CASES if _expected_trip(case, fail_on)}
+
+
+def test_callers_and_servers_split_the_breaking_cases() -> None:
+    callers = {c.name for c in CASES if tripping(run(c), "callers")}
+    servers = {c.name for c in CASES if tripping(run(c), "servers")}
+    breaking = {c.name for c in CASES if tripping(run(c), "breaking")}
+    assert callers | servers == breaking
+    assert callers != breaking and servers != breaking  # each audience is spared some changes
+
+
+@pytest.fixture(scope="module")
+def corpus_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[str, str]]:
+    """Each case's two sides as files: case name → (old.yaml, new.yaml)."""
+    root = tmp_path_factory.mktemp("corpus")
+    base = root / "base.yaml"
+    base.write_text(yaml.safe_dump(CASES[0].old), encoding="utf-8")
+    files = {}
+    for case in CASES:
+        new = root / f"{case.name}.yaml"
+        new.write_text(yaml.safe_dump(case.new), encoding="utf-8")
+        files[case.name] = (str(base), str(new))
+    return files
+
+
+@pytest.mark.parametrize("fail_on", FAIL_ON)
+def test_fail_on_exit_codes_on_the_corpus_files(
+    fail_on: str, corpus_files: dict[str, tuple[str, str]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``promo-gen diff OLD NEW --fail-on X`` exits 1 exactly on the cases X names (files, as users pass them)."""
+    for case in CASES:
+        assert case.old == CASES[0].old  # every case is an overlay on the one base
+        code = promo_gen(["diff", *corpus_files[case.name], "--fail-on", fail_on])
+        assert code == int(_expected_trip(case, fail_on)), case.name
+        err = capsys.readouterr().err
+        assert (f"--fail-on {fail_on}:" in err) == bool(code), case.name
+
+
+def _sections(text: str, headings: tuple[str, ...]) -> dict[str, str]:
+    """The text under each heading line (up to the next heading)."""
+    found: dict[str, str] = {}
+    current = None
+    for line in text.splitlines():
+        if line in headings:
+            current = line
+            found[current] = ""
+        elif current is not None:
+            found[current] += line + "\n"
+    return found
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_text_and_markdown_group_changes_by_audience(case: Case) -> None:
+    result = run(case)
+    text = _sections(RENDERERS["text"](result), ("Breaking for callers:", "Breaking for servers:", "Compatible:"))
+    markdown = _sections(
+        RENDERERS["markdown"](result), ("### Breaking for callers", "### Breaking for servers", "### Compatible")
+    )
+    for change in result.changes:
+        wanted = {
+            "callers": "callers" in change.breaks,
+            "servers": "servers" in change.breaks,
+            "compatible": not change.breaks,
+        }
+        for audience, present in wanted.items():
+            title = "Compatible" if audience == "compatible" else f"Breaking for {audience}"
+            assert (f"({change.id})" in text.get(title + ":", "")) == present, (title, change.id)
+            assert (f"`{change.id}`" in markdown[f"### {title}"]) == present, (title, change.id)
+    assert set(markdown) == {"### Breaking for callers", "### Breaking for servers", "### Compatible"}
