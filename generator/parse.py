@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
+from html import escape  # &, < and > (xml.sax.saxutils.escape would import urllib and ssl)
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
 from generator import naming
 from generator.ir import (
@@ -413,6 +413,6 @@ def _postman_xml(sample: dict[str, Any], variables: tuple[str, ...]) -> str:
             elif isinstance(item, bool):
                 text = "true" if item else "false"
             else:
-                text = escape(str(item))
+                text = escape(str(item), quote=False)
             lines.append(f"  <{key}>{text}</{key}>")
     return "<xml>\n" + "\n".join(lines) + "\n</xml>"

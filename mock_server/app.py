@@ -12,9 +12,7 @@ import traceback
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from http import HTTPStatus
-from typing import Any
-
-from jsonschema.exceptions import ValidationError, best_match
+from typing import TYPE_CHECKING, Any
 
 from mock_server import errors, wire
 from mock_server.auth import TokenAuth, bearer_token
@@ -26,6 +24,9 @@ from mock_server.parts import Parts
 from mock_server.seed import Seed
 from mock_server.store import Store
 from promo_spec import Spec, load_spec
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
 
 MAX_BODY = 1 << 20  # 1 MiB; larger bodies are refused before they are decoded
 StartResponse = Callable[..., Any]
@@ -93,7 +94,7 @@ class MockApp:
         self.reads_bearer = self.spec.bearer_auth  # v72 declares no bearer scheme: the header is ignored
         self.routes = {op.path: op.id for op in self.spec.operations.values()}
         self.schemas = {op.id: op.request_schema for op in self.spec.operations.values()}
-        validators = self.spec.request_validators
+        checkers = self.spec.request_checkers  # jsonschema's verdicts; jsonschema itself runs only on a refusal
         auth = TokenAuth(token)
         directory = Directory(seed)
         self.parts = Parts(
@@ -105,7 +106,7 @@ class MockApp:
             encode=wire.encode,
             auth=auth,
             authenticate=auth,
-            schema_errors=lambda op_id, request: validators[op_id].iter_errors(request),
+            schema_errors=lambda op_id, request: checkers[op_id].iter_errors(request),
         )
         apply_faults(self.parts, self.faults)
         self.store = self.parts.store
@@ -223,8 +224,11 @@ class MockApp:
         return status, [("Content-Type", content_type), ("Content-Length", str(len(payload))), *extra], payload
 
     def _validate(self, op_id: str, request: dict[str, Any]) -> None:
-        error = best_match(self.parts.schema_errors(op_id, request))
-        if error is not None:
+        found = list(self.parts.schema_errors(op_id, request))
+        if found:
+            from jsonschema.exceptions import best_match
+
+            error = best_match(found)
             raise ApiError(errors.INCORRECT_REQUEST, _explain(error))
         codes = [request["code"]] if isinstance(request.get("code"), str) else []
         codes += [c for c in request.get("codes", []) if isinstance(c, str)] if op_id == "import" else []

@@ -7,6 +7,8 @@ to parse YAML.
 
 from __future__ import annotations
 
+import hashlib
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -42,3 +44,18 @@ def load_document(path: Path, raw: bytes | None = None) -> dict[str, Any]:
     if not isinstance(document, dict):
         raise SpecError(str(path), "", "the spec must be a YAML mapping with 'openapi', 'info' and 'paths'")
     return document
+
+
+@lru_cache(maxsize=8)
+def _parsed(digest: str, path: str, raw: bytes) -> Any:
+    return load_document(Path(path), raw)
+
+
+def shared_document(path: Path) -> Any:
+    """The YAML file at ``path``, parsed once per process and content: callers must not change it.
+
+    For files read many times and only read (the rule vocabulary): the bytes are read each time,
+    so an edited file is parsed again.
+    """
+    raw = read_bytes(path)
+    return _parsed(hashlib.sha256(raw).hexdigest(), str(path), raw)

@@ -14,8 +14,8 @@ import copy
 from typing import Any
 
 import jsonpath
-from jsonschema import Draft202012Validator
 
+from promo_spec.compiled import compiled_checker
 from promo_spec.errors import SpecError
 
 # RFC 9535 only (no python-jsonpath extensions), so a target means the same in any Overlay tool.
@@ -64,7 +64,7 @@ def _pointer(parts: list[Any] | tuple[Any, ...]) -> str:
 
 def check_overlay(overlay: Any, *, path: str) -> None:
     """Raise SpecError at the first place where ``overlay`` is not an Overlay 1.0 document."""
-    errors = sorted(Draft202012Validator(_OVERLAY_SCHEMA).iter_errors(overlay), key=lambda e: list(e.absolute_path))
+    errors = sorted(compiled_checker(_OVERLAY_SCHEMA).iter_errors(overlay), key=lambda e: list(e.absolute_path))
     if errors:
         first = errors[0]
         raise SpecError(path, _pointer(list(first.absolute_path)), f"not an Overlay 1.0 document: {first.message}")

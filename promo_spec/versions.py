@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import subprocess
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -116,10 +117,16 @@ def overlay_files(source: Source | None = None) -> dict[str, str]:
 def base_version(source: Source | None = None) -> str:
     """Return ``info.version`` of the base document."""
     src = source or DirectorySource()
-    document = load_document(Path(src.label(BASE_FILE)), src.read(BASE_FILE))
+    return _stated_version(src.label(BASE_FILE), src.read(BASE_FILE))
+
+
+@lru_cache(maxsize=8)
+def _stated_version(label: str, raw: bytes) -> str:
+    """``info.version`` of a base file's bytes (asked for several times per command: parsed once)."""
+    document = load_document(Path(label), raw)
     version = (document.get("info") or {}).get("version")
     if not isinstance(version, str) or not version:
-        raise SpecError(src.label(BASE_FILE), "/info/version", "the base file must state its API version (a string)")
+        raise SpecError(label, "/info/version", "the base file must state its API version (a string)")
     return version
 
 
