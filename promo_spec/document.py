@@ -7,7 +7,6 @@ to parse YAML.
 
 from __future__ import annotations
 
-import hashlib
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -29,33 +28,46 @@ def read_bytes(path: Path) -> bytes:
 
 
 def load_document(path: Path, raw: bytes | None = None) -> dict[str, Any]:
-    """Parse the YAML file (``raw``: its bytes, already read); SpecError if it is unreadable or not a mapping."""
+    """Parse the YAML file (``raw``: its bytes, already read); SpecError if it is unreadable or not a mapping.
+
+    The caller owns the result (a fresh copy each call): one command reads the base document several
+    times (each version resolves from it), so a text is parsed once per process and copied after.
+    """
     data = read_bytes(path) if raw is None else raw
+    copied: dict[str, Any] = _copy(_parse(str(path), data))
+    return copied
+
+
+def _copy(node: Any) -> Any:
+    """A copy of a parsed document: new dicts and lists, shared scalars (immutable)."""
+    if isinstance(node, dict):
+        return {key: _copy(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_copy(value) for value in node]
+    return node
+
+
+@lru_cache(maxsize=16)
+def _parse(path: str, data: bytes) -> dict[str, Any]:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise SpecError(str(path), "", "the spec is not UTF-8 text") from None
+        raise SpecError(path, "", "the spec is not UTF-8 text") from None
     try:
         document = yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader (C or pure Python)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
-        raise SpecError(str(path), "", f"invalid YAML{where}: {getattr(exc, 'problem', None) or exc}") from None
+        raise SpecError(path, "", f"invalid YAML{where}: {getattr(exc, 'problem', None) or exc}") from None
     if not isinstance(document, dict):
-        raise SpecError(str(path), "", "the spec must be a YAML mapping with 'openapi', 'info' and 'paths'")
+        raise SpecError(path, "", "the spec must be a YAML mapping with 'openapi', 'info' and 'paths'")
     return document
 
 
-@lru_cache(maxsize=8)
-def _parsed(digest: str, path: str, raw: bytes) -> Any:
-    return load_document(Path(path), raw)
-
-
 def shared_document(path: Path) -> Any:
-    """The YAML file at ``path``, parsed once per process and content: callers must not change it.
+    """The YAML file at ``path``, parsed once per process and content, not copied: callers must not change it.
 
     For files read many times and only read (the rule vocabulary): the bytes are read each time,
     so an edited file is parsed again.
     """
-    raw = read_bytes(path)
-    return _parsed(hashlib.sha256(raw).hexdigest(), str(path), raw)
+    return _parse(str(path), read_bytes(path))

@@ -19,7 +19,6 @@ from promo_spec.compiled import compiled_checker
 from promo_spec.errors import SpecError
 
 # RFC 9535 only (no python-jsonpath extensions), so a target means the same in any Overlay tool.
-_JSONPATH = jsonpath.JSONPathEnvironment(strict=True)
 
 # The Overlay 1.0 document structure (after the OpenAPI Initiative's published schema), compacted.
 _OVERLAY_SCHEMA: dict[str, Any] = {
@@ -78,7 +77,7 @@ def apply_overlay(document: dict[str, Any], overlay: dict[str, Any], *, path: st
         at = f"/actions/{index}"
         target = action["target"]
         try:
-            query = _JSONPATH.compile(target)
+            query = jsonpath.compile(target, strict=True)  # RFC 9535 (the library's own strict environment)
         except jsonpath.JSONPathError as exc:
             raise SpecError(path, f"{at}/target", f"invalid JSONPath {target!r}: {exc}") from None
         matches = list(query.finditer(result))

@@ -9,7 +9,6 @@ version can be resolved as it was at any commit.
 from __future__ import annotations
 
 import re
-import subprocess
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -69,6 +68,8 @@ class GitSource:
     spec_dir: str = "spec"
 
     def _git(self, *args: str) -> bytes:
+        import subprocess  # only a revision's files need git: not imported on the working tree's path
+
         try:
             done = subprocess.run(["git", "-C", str(self.repo), *args], capture_output=True, check=False, timeout=60)
         except (OSError, subprocess.TimeoutExpired) as exc:
