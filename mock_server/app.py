@@ -14,7 +14,7 @@ from functools import lru_cache
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
-from mock_server import errors, wire
+from mock_server import clock, errors, wire
 from mock_server.auth import TokenAuth, bearer_token
 from mock_server.errors import ApiError
 from mock_server.faults import REGISTRY, UnknownFaultError, apply_faults, check_faults
@@ -81,6 +81,7 @@ class MockApp:
         faults: Iterable[str] = frozenset(),
         max_body: int = MAX_BODY,
         spec: Spec | None = None,
+        now: Callable[[], str] = clock.now,
     ) -> None:
         self.faults = check_faults(faults)
         self.max_body = max_body
@@ -98,7 +99,7 @@ class MockApp:
         auth = TokenAuth(token)
         directory = Directory(seed)
         self.parts = Parts(
-            store=Store.from_seed(seed),
+            store=Store.from_seed(seed, now=now),
             directory=directory,
             handlers=dict(HANDLERS),
             find_profile=directory.find,
@@ -245,10 +246,12 @@ def create_app(
     faults: frozenset[str] = frozenset(),
     max_body: int = MAX_BODY,
     api_version: str | None = None,
+    now: Callable[[], str] = clock.now,
 ) -> MockApp:
     """Return the application serving ``seed`` and accepting ``token``; ``faults`` breaks it on purpose.
 
-    ``api_version`` picks the description served (default: ``spec/openapi.yaml``, v72).
+    ``api_version`` picks the description served (default: ``spec/openapi.yaml``, v72); ``now`` is the
+    clock (RFC 3339 UTC text) the store stamps and judges expiry with.
     """
     spec = spec_of_version(api_version) if api_version is not None else None
-    return MockApp(seed, token=token, faults=faults, max_body=max_body, spec=spec)
+    return MockApp(seed, token=token, faults=faults, max_body=max_body, spec=spec, now=now)
