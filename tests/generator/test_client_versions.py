@@ -18,11 +18,10 @@ import pytest
 
 from generator import per_version
 from generator.pipeline import generate_files
+from mock_server import serve
 from promo_spec.versions import known_versions
 from tests.generator.conftest import GENERATED, run_gen
 from tools import doc_examples
-
-serve = pytest.importorskip("mock_server.serve")
 
 TOKEN = "versioned-client-token"
 V74 = GENERATED / "v74"
@@ -143,9 +142,7 @@ TS_PROGRAM = textwrap.dedent(
 
 @pytest.fixture(scope="module")
 def ts_program(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    reason = doc_examples.ts_unavailable()
-    if reason:
-        pytest.skip(f"TypeScript skipped: {reason}")
+    doc_examples.require_typescript()
     workdir = tmp_path_factory.mktemp("ts74")
     shutil.copy(V74 / "typescript" / "client.ts", workdir / "client.ts")
     (workdir / "package.json").write_text('{"type": "module"}\n', encoding="utf-8")
