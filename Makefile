@@ -40,7 +40,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(PY) -m mypy
 
-unit: $(STAMP)
+unit: $(STAMP) node_modules/.package-lock.json
 	$(PY) -m pytest tests
 
 ## Every test: lint, types, unit tests, generated-file drift, the contract suite against the mock, many seeds.
