@@ -8,7 +8,7 @@ PROFILE ?= default
 WORKERS ?=
 BENCH_REPEAT ?= 3
 
-.PHONY: setup contract power seeds test lint typecheck unit gen check-generated typecheck-generated doc-examples bench bench-mock bench-generator bench-contract compare-diff-tools gate clean
+.PHONY: setup contract power seeds test lint typecheck unit docs docs-serve chromium bench-docs gen check-generated typecheck-generated doc-examples bench bench-mock bench-generator bench-contract compare-diff-tools gate clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,8 +40,24 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(PY) -m mypy
 
-unit: $(STAMP) node_modules/.package-lock.json
+## The project's own tests, the docs site's browser tests among them (Debian's chromium, axe-core from npm).
+unit: $(STAMP) chromium node_modules/.package-lock.json
 	$(PY) -m pytest tests
+
+## The documentation site: site/ (a build output, not committed) from spec/, generated_clients/ and reports/;
+## more report directories with REPORTS="DIR ...". No server needed to build, nothing from a CDN to view.
+REPORTS ?=
+docs: $(STAMP)
+	$(VENV)/bin/promo-docs build $(if $(REPORTS),--reports $(REPORTS))
+
+## Serve site/ on http://127.0.0.1:$(DOCS_PORT)/ (Ctrl-C stops).
+DOCS_PORT ?= 8000
+docs-serve: docs
+	$(VENV)/bin/promo-docs serve --port $(DOCS_PORT)
+
+## Debian's chromium for the browser tests (Playwright drives it; its own browser download does not work here).
+chromium:
+	test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
 ## Every test: lint, types, unit tests, generated-file drift, the contract suite against the mock, many seeds.
 test: $(STAMP) lint typecheck check-generated typecheck-generated unit contract seeds
@@ -78,7 +94,11 @@ typecheck-generated: $(STAMP) node_modules/.package-lock.json
 node_modules/.package-lock.json: package-lock.json
 	npm ci --no-audit --no-fund
 
-bench: $(STAMP) bench-mock bench-generator bench-contract
+bench: $(STAMP) bench-mock bench-generator bench-contract bench-docs
+
+## Docs site: build time for every version and rule, against the spec load plus Markdown rendering alone.
+bench-docs: $(STAMP)
+	$(PY) bench/docs/run.py --repeat 5
 
 ## Mock server: req/s side by side with Prism (wrk), attach latency at 1k vs 1M codes.
 bench-mock: $(STAMP)
@@ -102,4 +122,4 @@ compare-diff-tools: $(STAMP)
 	$(PY) bench/diff/compare_tools.py --optic $(OPTIC_DIR)/node_modules/.bin/optic
 
 clean:
-	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache reports
+	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache reports site

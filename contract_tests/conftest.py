@@ -19,6 +19,7 @@ from contract_tests.budgets import HYPOTHESIS_PROFILE, PROFILES
 from contract_tests.cleanup import clean_up
 from contract_tests.exchange import BudgetExhausted, Client, Masker
 from contract_tests.leftovers import Leftovers
+from contract_tests.recording import record_rules
 from contract_tests.report import Report
 from contract_tests.rule_setup import RuleCase, may_draw, rule_cases, smoke_cases
 from contract_tests.session import Run, RunLock, taken_file
@@ -101,6 +102,7 @@ def pytest_configure(config: pytest.Config) -> None:
         mask=masker,
     )
     config.stash[STATE_KEY] = {"budget": "", "started": time.monotonic()}
+    record_rules(config, config.stash[REPORT_KEY], target=target, run=run, mask=masker)  # verdicts, history
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from contract_tests.exchange import Masker
+from contract_tests.rule_log import RuleLog
 
 # how a problem names its oracle: [rule <id>], [postcondition <term>], [frame], [invariant <name>], [wire-label]
 ORACLE_TAG = re.compile(r"\[(?:rule [\w.-]+|postcondition \w+|frame|invariant [\w-]+|wire-label)\]")
@@ -53,6 +54,8 @@ class Report:
     preflight: dict[str, Any] = field(default_factory=dict)
     sizes_before: dict[int, int] = field(default_factory=dict)  # codes per program before and after the run
     sizes_after: dict[int, int] = field(default_factory=dict)
+    rule_log: RuleLog = field(default_factory=RuleLog)  # per rule case: evidence, answers (contract_tests.recording)
+    extra: dict[str, Any] = field(default_factory=dict)  # more keys of the JSON report: run, rules (the verdicts)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def observe(self, observation: Observation) -> None:
@@ -150,6 +153,7 @@ class Report:
             "cleaned": self.cleaned,
             "not_cleaned": self.uncleaned,
             "notes": self.notes,
+            **self.extra,
         }
 
     def markdown(self) -> str:

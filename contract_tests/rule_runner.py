@@ -75,6 +75,7 @@ def run_rule_case(suite: Suite, case: RuleCase, data: st.DataObject) -> None:
             verdict="asserted" if rule.asserted else "recorded",
         )
     )
+    suite.report.rule_log.saw(case.id, rule.id, exchange, client.mask)  # the evidence of the rule's verdict
     # the oracles' looks: export_all only where it was read (a partial view is not a listing); the frame oracle
     # leaves other workers' codes to them
     look_before = observed(listed_before, {(scenario.program, c): gets_before[c] for c in watched})
