@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 from mock_server import clock, errors, wire
 from mock_server.auth import TokenAuth, bearer_token
 from mock_server.errors import ApiError
-from mock_server.faults import REGISTRY, UnknownFaultError, apply_faults, check_faults
 from mock_server.handlers import HANDLERS, Envelope
 from mock_server.matching import Directory
 from mock_server.parts import Parts
@@ -83,15 +82,19 @@ class MockApp:
         spec: Spec | None = None,
         now: Callable[[], str] = clock.now,
     ) -> None:
-        self.faults = check_faults(faults)
+        self.faults = frozenset(faults)
         self.max_body = max_body
         self.spec = spec or default_spec()
-        for name in sorted(self.faults):
-            wanted = REGISTRY[name].api_version
-            if wanted is not None and wanted != self.spec.version:
-                raise UnknownFaultError(
-                    f"fault {name!r} breaks the mock of API version {wanted}; this mock serves {self.spec.version}"
-                )
+        if self.faults:  # the fault registry (every fault module) is imported only for a faulty mock
+            from mock_server.faults import REGISTRY, UnknownFaultError, check_faults
+
+            check_faults(self.faults)
+            for name in sorted(self.faults):
+                wanted = REGISTRY[name].api_version
+                if wanted is not None and wanted != self.spec.version:
+                    raise UnknownFaultError(
+                        f"fault {name!r} breaks the mock of API version {wanted}; this mock serves {self.spec.version}"
+                    )
         self.reads_bearer = self.spec.bearer_auth  # v72 declares no bearer scheme: the header is ignored
         self.routes = {op.path: op.id for op in self.spec.operations.values()}
         self.schemas = {op.id: op.request_schema for op in self.spec.operations.values()}
@@ -109,7 +112,10 @@ class MockApp:
             authenticate=auth,
             schema_errors=lambda op_id, request: checkers[op_id].iter_errors(request),
         )
-        apply_faults(self.parts, self.faults)
+        if self.faults:
+            from mock_server.faults import apply_faults
+
+            apply_faults(self.parts, self.faults)
         self.store = self.parts.store
         self.blocking = self.parts.blocking  # requests may sleep: the server runs them on threads
         self.context = self.parts.context()
