@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import pprint
 from collections.abc import Mapping
@@ -181,14 +182,20 @@ def ts_catching(op: Operation, values: Mapping[str, Any]) -> str:
 # -- outputs ---------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=256)
+def _stand_in(name: str, required: tuple[str, ...], optional: tuple[str, ...]) -> Any:
+    """A frozen dataclass named ``name`` with these fields, in this order (made once: making one is slow)."""
+    return dataclasses.make_dataclass(
+        name, [(f, Any) for f in required] + [(f, Any, None) for f in optional], frozen=True
+    )
+
+
 def _mirror(models: Mapping[str, Model], name: str, raw: Any) -> Any:
     """A stand-in of the generated dataclass ``name`` holding ``raw``: same name, fields, order, repr."""
     model = models[name]
     ordered = [*model.required_fields, *model.optional_fields]
-    cls = dataclasses.make_dataclass(
-        name,
-        [(f.name, Any) for f in model.required_fields] + [(f.name, Any, None) for f in model.optional_fields],
-        frozen=True,
+    cls = _stand_in(
+        name, tuple(f.name for f in model.required_fields), tuple(f.name for f in model.optional_fields)
     )
     return cls(**{f.name: _value(models, f, raw.get(f.name)) for f in ordered})
 
