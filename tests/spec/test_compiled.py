@@ -74,7 +74,7 @@ def test_vocabulary_overlay_and_seed_schemas_are_compiled_and_agree() -> None:
     seed_schema = json.loads((REPO_ROOT / "mock_server" / "seed.schema.json").read_text(encoding="utf-8"))
     spec = load_spec()
     cases: list[tuple[dict[str, Any], list[Any]]] = [
-        (vocabulary, [rule for op in spec.operations.values() for rule in op.raw.get("x-rules", [])[:1]]),
+        (vocabulary, [op.raw["x-rules"][0] for op in list(spec.operations.values())[:2]]),
         (vocabulary["$defs"]["success"], [op.raw["x-success"] for op in spec.operations.values()]),
         (_OVERLAY_SCHEMA, [shared_document(REPO_ROOT / "spec" / "versions" / "74.overlay.yaml")]),
         (seed_schema, [shared_document(REPO_ROOT / "mock_server" / "default_seed.yaml")]),

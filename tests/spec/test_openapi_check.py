@@ -153,7 +153,7 @@ def _schema_places(document: Document) -> Iterator[list[Any]]:
             yield ["components", "schemas", name, "properties", prop]
 
 
-STRIDE = 89  # about a hundred documents: the reference takes some 50 ms on each
+STRIDE = 149  # some sixty documents: the reference takes some 50 ms on each
 
 
 def _mutations() -> Iterator[tuple[str, Document, str, Any]]:
@@ -176,6 +176,6 @@ def test_systematic_mutations_never_pass_the_compiled_checks_when_the_reference_
     assert {m[2] for m in MUTATIONS} == set(KEYWORDS)
     assert {repr(m[3]) for m in MUTATIONS} == {repr(v) for v in VALUES}
     refused = [(name, d) for name, d, _, _ in MUTATIONS if reference_refuses(d)]
-    assert len(refused) > 30, "the sample must hold many documents the reference refuses"
+    assert len(refused) > 20, "the sample must hold many documents the reference refuses"
     missed = [name for name, document in refused if not compiled_flags(document)]
     assert missed == []
