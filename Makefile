@@ -8,7 +8,7 @@ PROFILE ?= default
 WORKERS ?=
 BENCH_REPEAT ?= 3
 
-.PHONY: setup contract power seeds test lint typecheck unit docs docs-serve chromium bench-docs gen check-generated typecheck-generated doc-examples bench bench-mock bench-generator bench-contract compare-diff-tools gate clean
+.PHONY: setup contract power seeds test lint typecheck unit docs docs-serve chromium bench-docs gen check-generated typecheck-generated doc-examples bench bench-mock bench-generator bench-contract bench-clients compare-diff-tools gate clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -94,7 +94,7 @@ typecheck-generated: $(STAMP) node_modules/.package-lock.json
 node_modules/.package-lock.json: package-lock.json
 	npm ci --no-audit --no-fund
 
-bench: $(STAMP) bench-mock bench-generator bench-contract bench-docs
+bench: $(STAMP) bench-mock bench-generator bench-contract bench-docs bench-clients
 
 ## Docs site: build time for every version and rule, against the spec load plus Markdown rendering alone.
 bench-docs: $(STAMP)
@@ -112,6 +112,10 @@ bench-contract: $(STAMP)
 ## Generator: generation time vs openapi-python-client 0.29; generated-client call overhead vs bare requests.
 bench-generator: $(STAMP)
 	$(PY) bench/generator/run.py
+
+## TypeScript client: call overhead vs bare fetch (JSON, XML); both clients reading a 100,000-code export_all, JSON vs XML.
+bench-clients: $(STAMP) node_modules/.package-lock.json
+	$(PY) bench/clients/run.py
 
 ## promo-gen diff vs Optic's CLI on the diff corpus (Optic installed in a scratch directory, not in package.json).
 OPTIC_DIR ?= $(or $(TMPDIR),/tmp)/promo-optic-1.0.9

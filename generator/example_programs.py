@@ -145,8 +145,8 @@ def python_program(op: Operation, values: Mapping[str, Any], extra: tuple[str, .
     return "\n".join([*imports, "", f"from {PY_PACKAGE} import {names}", "", client_line(extra), *body])
 
 
-def ts_program(op: Operation, values: Mapping[str, Any]) -> str:
-    """A complete TypeScript module (ES module, top-level await) using the generated client."""
+def ts_program(op: Operation, values: Mapping[str, Any], extra: tuple[str, ...] = ()) -> str:
+    """A complete TypeScript module (ES module, top-level await) using the generated client; ``extra`` options."""
     call = _ts_call(op, values)
     shown = {
         "none": [f"await {call};", 'console.log("done");'],
@@ -154,12 +154,18 @@ def ts_program(op: Operation, values: Mapping[str, Any]) -> str:
         "envelope": [f"const result = await {call};", "console.log(JSON.stringify(result, null, 2));"],
         "list": [f"const result = await {call};", "console.log(JSON.stringify(result, null, 2));"],
     }[op.result.kind]
-    return "\n".join([f'import {{ PromoClient }} from "{TS_MODULE}";', "", ts_client_line(), *shown])
+    return "\n".join([f'import {{ PromoClient }} from "{TS_MODULE}";', "", ts_client_line(extra), *shown])
 
 
-def ts_client_line() -> str:
-    """The TypeScript client's construction: the mock's URL, the token from the environment."""
-    return f'const client = new PromoClient({{ baseUrl: "{BASE_URL}", token: process.env.{TOKEN_ENV} ?? "" }});'
+TS_XML = ('requestFormat: "xml"', 'responseFormat: "xml"')  # the TypeScript client's options for XML both ways
+
+
+def ts_client_line(extra: tuple[str, ...] = ()) -> str:
+    """The TypeScript client's construction: the mock's URL, the token from the environment, ``extra`` options."""
+    args = [f'baseUrl: "{BASE_URL}"', f'token: process.env.{TOKEN_ENV} ?? ""', *extra]
+    if not extra:  # one line, as it always was
+        return f"const client = new PromoClient({{ {', '.join(args)} }});"
+    return _wrap("const client = new PromoClient({ ", args, " });", "", "  ")
 
 
 def ts_catching(op: Operation, values: Mapping[str, Any]) -> str:
@@ -219,6 +225,18 @@ def python_output(api: Api, op: Operation, envelope: Mapping[str, Any]) -> str:
     if result.kind == "model":
         return pprint.pformat(_mirror(models, result.model, envelope["data"]))
     return "\n".join(repr(_mirror(models, result.model, item)) for item in envelope.get("data") or [])
+
+
+def by_shape(api: Api, shape: str, value: Any) -> Any:
+    """``value`` (read from XML) with each object's keys as the TypeScript client orders them: the shape's first."""
+    fields = {f.name: f for s in api.shapes if s.name == shape for f in s.fields}
+    if isinstance(value, list):
+        return [by_shape(api, shape, item) for item in value]
+    if not isinstance(value, Mapping):
+        return value
+    ordered = [name for name in fields if name in value] + [name for name in value if name not in fields]
+    nested = {name: fields[name].shape if name in fields else "" for name in ordered}
+    return {name: by_shape(api, nested[name], value[name]) if nested[name] else value[name] for name in ordered}
 
 
 def ts_output(op: Operation, envelope: Mapping[str, Any]) -> str:

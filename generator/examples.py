@@ -17,7 +17,9 @@ from generator.example_programs import (
     JSON_MEDIA,
     PY_PACKAGE,
     SHELL_TOKEN,
+    TS_XML,
     XML_MEDIA,
+    by_shape,
     client_line,
     curl,
     json_body,
@@ -32,6 +34,7 @@ from generator.example_programs import (
 from generator.ir import Api, Operation, Runnable, RunnableSet
 from mock_server.seed import Seed
 from promo_spec import Spec, SpecError
+from promo_spec.xml_codec import XmlBodyError, parse_xml
 
 Asker = Callable[[Spec, str, bytes, str], answers.Answer]
 
@@ -82,6 +85,8 @@ def runnable(api: Api, spec: Spec, op: Operation, seed: Seed, ask: Asker) -> Run
     if b"<error>0</error>" not in xml_answer.body:
         text = xml_answer.body[:200].decode("utf-8", "replace")
         raise SpecError(str(spec.path), _examples_pointer(op), f"the mock refuses {op.id}'s XML example: {text}")
+    # What the TypeScript client reads from the XML answer: the same values, keys in the shape's order.
+    xml_envelope = _ask_xml(api, spec, op, values, ask)
     try:
         # Where the version reads the Authorization header, curl sends the token there, as the clients do.
         shell_token = None if api.bearer_auth else SHELL_TOKEN
@@ -94,8 +99,25 @@ def runnable(api: Api, spec: Spec, op: Operation, seed: Seed, ask: Asker) -> Run
         Runnable("curl, XML (`format` xml: the answer is XML too)", "sh", xml_curl, xml_answer.body.decode("utf-8")),
         Runnable("Python", "python", python_program(op, values), python_output(api, op, envelope)),
         Runnable("TypeScript", "ts", ts_program(op, values), ts_output(op, envelope)),
+        Runnable(
+            "TypeScript, XML (`requestFormat` and `responseFormat` xml)",
+            "ts",
+            ts_program(op, values, TS_XML),
+            ts_output(op, xml_envelope),
+        ),
     )
     return RunnableSet(rule.id, pick.describe(op.matching is not None), blocks)
+
+
+def _ask_xml(api: Api, spec: Spec, op: Operation, values: Mapping[str, Any], ask: Asker) -> dict[str, Any]:
+    """The mock's XML answer as the TypeScript client reads it (keys in the shape's order)."""
+    body = xml_body(values, answers.INTERNAL_TOKEN, "xml").encode("utf-8")
+    try:
+        read = parse_xml(ask(spec, op.path, body, XML_MEDIA).body, spec.operations[op.id].response_schema)
+    except XmlBodyError as exc:
+        raise SpecError(str(spec.path), _examples_pointer(op), f"the mock's XML answer to {op.id}: {exc}") from None
+    shaped: dict[str, Any] = by_shape(api, op.response_shape, read)
+    return shaped
 
 
 def _ask_json(spec: Spec, op: Operation, values: Mapping[str, Any], ask: Asker, want_zero: bool) -> dict[str, Any]:
@@ -113,6 +135,8 @@ def quick_start(api: Api, spec: Spec, seed: Seed, ask: Asker) -> tuple[Runnable,
         envelope = _ask_json(spec, op, values, ask, want_zero=True)
         extra = ('request_format="xml"', 'response_format="xml"', "timeout=10")
         blocks.append(Runnable("xml", "python", python_program(op, values, extra), python_output(api, op, envelope)))
+        program = ts_program(op, values, (*TS_XML, "timeoutMs: 10000"))
+        blocks.append(Runnable("xml-ts", "ts", program, ts_output(op, _ask_xml(api, spec, op, values, ask))))
     found = refusal(api, spec, seed)
     if found is not None:
         bad, rule, pick = found

@@ -70,6 +70,9 @@ class Field:
         return base + (" or null" if self.nullable else "")
 
 
+# The TypeScript client's XML parser; the repository's package.json pins the same range for the tests.
+TS_DEPENDENCIES = (("@xmldom/xmldom", "~0.9.12"),)
+
 _PY = {"string": "str", "integer": "int", "boolean": "bool", "datetime": "str"}
 _READERS = {"string": "_as_str", "integer": "_as_int", "boolean": "_as_bool", "datetime": "_as_str"}
 _TS = {"string": "string", "integer": "number", "boolean": "boolean", "datetime": "string"}
@@ -322,6 +325,11 @@ class Api:
     versions: tuple[tuple[str, str], ...] = ()  # every version generated: (version, out_prefix), oldest first
 
     @property
+    def ts_dependencies(self) -> tuple[tuple[str, str], ...]:
+        """The npm packages the TypeScript client imports, with the version ranges its package.json declares."""
+        return TS_DEPENDENCIES
+
+    @property
     def token_placements(self) -> tuple[str, ...]:
         """Where the clients may put the token, the default first: the header where the version allows it."""
         return ("header", "body") if self.bearer_auth else ("body",)
@@ -394,6 +402,11 @@ class Api:
     def quick_xml(self) -> Runnable | None:
         """The quick start's call in XML, when the seed allows one."""
         return next((b for b in self.quick_start if b.title == "xml"), None)
+
+    @property
+    def quick_xml_ts(self) -> Runnable | None:
+        """The same call in XML with the TypeScript client."""
+        return next((b for b in self.quick_start if b.title == "xml-ts"), None)
 
     @property
     def quick_error(self) -> Runnable | None:

@@ -191,6 +191,7 @@ def compile_ts(blocks: Sequence[Block], workdir: Path, client: Path = TS_CLIENT)
     """Compile every TypeScript block (against the client ``client``) with the project's tsc; block name → .js."""
     workdir.mkdir(parents=True, exist_ok=True)
     shutil.copy(client, workdir / "client.ts")
+    (workdir / "node_modules").symlink_to(REPO_ROOT / "node_modules")  # the client's XML parser, for tsc and node
     (workdir / "package.json").write_text('{"type": "module"}\n', encoding="utf-8")
     sources: dict[str, Path] = {}
     for number, block in enumerate(b for b in blocks if b.lang == "ts"):

@@ -145,6 +145,7 @@ def ts_program(tmp_path_factory: pytest.TempPathFactory) -> Path:
     doc_examples.require_typescript()
     workdir = tmp_path_factory.mktemp("ts74")
     shutil.copy(V74 / "typescript" / "client.ts", workdir / "client.ts")
+    (workdir / "node_modules").symlink_to(doc_examples.REPO_ROOT / "node_modules")  # the client's XML parser
     (workdir / "package.json").write_text('{"type": "module"}\n', encoding="utf-8")
     (workdir / "program.ts").write_text(TS_PROGRAM, encoding="utf-8")
     command = [

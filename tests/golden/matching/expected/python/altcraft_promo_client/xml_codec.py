@@ -3,7 +3,8 @@
 
 XML text has no types, so reading is guided by a ``Kind`` per element (generated from the spec).
 Empty elements are ``""`` for strings and ``null`` where the spec allows it (``<data/>`` and
-``<data></data>`` alike). Answers are parsed with defusedxml: no DTDs, no entities.
+``<data></data>`` alike). Answers are parsed with defusedxml: no DTDs, no entities; elements
+nested deeper than ``MAX_DEPTH`` are refused (instead of exhausting the recursion limit).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 ROOT = "xml"
+MAX_DEPTH = 64  # elements nested deeper are refused (the API's answers nest three levels deep)
 
 Scalar = str | int | bool
 
@@ -62,20 +64,20 @@ def decode(body: bytes, fields: Mapping[str, Kind]) -> dict[str, Any]:
         raise XmlError(f"malformed XML: {exc}") from None
     if root.tag != ROOT:
         raise XmlError(f"the root element must be <{ROOT}>, not <{root.tag}>")
-    return _object(root, fields)
+    return _object(root, fields, 1)
 
 
 def _empty(element: ET.Element) -> bool:
     return len(element) == 0 and not (element.text or "").strip()
 
 
-def _value(element: ET.Element, kind: Kind | None) -> Any:
+def _value(element: ET.Element, kind: Kind | None, depth: int) -> Any:
     if kind is None:
-        return _object(element, {}) if len(element) else element.text or ""
+        return _object(element, {}, depth) if len(element) else element.text or ""
     if kind.nullable and _empty(element) and kind.type != "string":
         return None
     if kind.type == "object":
-        return _object(element, kind.fields or {})
+        return _object(element, kind.fields or {}, depth)
     text = (element.text or "").strip()
     if kind.type == "integer":
         try:
@@ -89,7 +91,10 @@ def _value(element: ET.Element, kind: Kind | None) -> Any:
     return element.text or ""
 
 
-def _object(element: ET.Element, fields: Mapping[str, Kind]) -> dict[str, Any]:
+def _object(element: ET.Element, fields: Mapping[str, Kind], depth: int) -> dict[str, Any]:
+    """The children of ``element`` (at nesting level ``depth``, the root is 1) as a dict."""
+    if depth > MAX_DEPTH:
+        raise XmlError(f"forbidden XML construct: elements nested deeper than {MAX_DEPTH} levels")
     groups: dict[str, list[ET.Element]] = {}
     for child in element:
         groups.setdefault(str(child.tag), []).append(child)
@@ -100,7 +105,7 @@ def _object(element: ET.Element, fields: Mapping[str, Kind]) -> dict[str, Any]:
             if len(elements) == 1 and _empty(elements[0]) and kind.nullable:
                 result[tag] = None
             else:
-                result[tag] = [_value(e, Kind(kind.type, fields=kind.fields)) for e in elements]
+                result[tag] = [_value(e, Kind(kind.type, fields=kind.fields), depth + 1) for e in elements]
         else:
-            result[tag] = _value(elements[0], kind)
+            result[tag] = _value(elements[0], kind, depth + 1)
     return result
