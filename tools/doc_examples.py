@@ -162,13 +162,21 @@ class TypeScriptUnavailable(RuntimeError):
     """Node.js or the project's tsc cannot be had: TypeScript blocks cannot run (an error, never a skip)."""
 
 
+def _node_modules_stale() -> bool:
+    """Whether node_modules/ is missing or older than package-lock.json (the Makefile's own test)."""
+    installed = REPO_ROOT / "node_modules" / ".package-lock.json"
+    locked = REPO_ROOT / "package-lock.json"
+    return not installed.exists() or (locked.exists() and locked.stat().st_mtime > installed.stat().st_mtime)
+
+
 def require_typescript() -> None:
-    """Make the project's tsc available: ``npm ci`` (once, under a lock) when node_modules lacks it.
+    """Make the project's tsc and packages available: ``npm ci`` (once, under a lock) when node_modules lacks
+    them or is older than package-lock.json.
 
     The same answer whichever test asks first, so TypeScript checks never run or skip by test order;
     TypeScriptUnavailable says what is missing when Node.js or npm cannot provide it.
     """
-    if not ts_unavailable():
+    if not ts_unavailable() and not _node_modules_stale():
         return
     for tool in ("node", "npm"):
         if shutil.which(tool) is None:
@@ -176,7 +184,7 @@ def require_typescript() -> None:
     lock = Path(tempfile.gettempdir()) / f"promo-npm-ci-{abs(hash(str(REPO_ROOT)))}.lock"
     with lock.open("w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)  # pytest-xdist workers: one npm ci, the others wait for it
-        if ts_unavailable():
+        if ts_unavailable() or _node_modules_stale():
             done = subprocess.run(
                 ["npm", "ci", "--no-audit", "--no-fund"], cwd=REPO_ROOT, capture_output=True, text=True, check=False
             )
