@@ -7,10 +7,10 @@ import functools
 import json
 import pprint
 from collections.abc import Mapping
-from html import escape  # &, < and > (xml.sax.saxutils.escape would import urllib and ssl)
 from typing import Any
 
 from generator.ir import Api, Field, Model, Operation
+from promo_spec.xml_codec import escape_text
 
 BASE_URL = "http://127.0.0.1:8080"
 TOKEN_ENV = "ALTCRAFT_TOKEN"  # noqa: S105 - the name of an environment variable, not a secret
@@ -103,11 +103,11 @@ def json_body(values: Mapping[str, Any], token: str | None, fmt: str | None = No
 
 def xml_body(values: Mapping[str, Any], token: str | None, fmt: str | None = None) -> str:
     """The XML request body (root ``<xml>``, arrays as repeated elements), one element per line."""
-    lines = [f"  <token>{escape(token, quote=False)}</token>"] if token is not None else []
+    lines = [f"  <token>{escape_text(token)}</token>"] if token is not None else []
     items: list[tuple[str, Any]] = list(values.items()) + ([("format", fmt)] if fmt else [])
     for key, value in items:
         for item in value if isinstance(value, list) else [value]:
-            text = ("true" if item else "false") if isinstance(item, bool) else escape(str(item), quote=False)
+            text = ("true" if item else "false") if isinstance(item, bool) else escape_text(str(item))
             lines.append(f"  <{key}>{text}</{key}>")
     return "<xml>\n" + "\n".join(lines) + "\n</xml>"
 
