@@ -33,8 +33,10 @@ power: $(STAMP)
 seeds: $(STAMP)
 	$(PY) -m tests.contract.many_seeds --seeds 10 --workers 2
 
+## ruff, and ARCHITECTURE.md's layer rules as import-linter contracts ([tool.importlinter] in pyproject.toml).
 lint: $(STAMP)
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports
 
 typecheck: $(STAMP)
 	$(PY) -m mypy
@@ -74,10 +76,12 @@ chromium:
 gen: $(STAMP)
 	$(VENV)/bin/promo-gen generate
 
-## CI gate: breaking spec changes since BASE (a git revision) must be acknowledged in their change file.
+## CI gate: breaking spec changes since BASE (a git revision) must be acknowledged in their change file;
+## FAIL_ON=callers (or servers) blocks only on the changes that break that audience.
 BASE ?= origin/main
+FAIL_ON ?= breaking
 gate: $(STAMP)
-	$(VENV)/bin/promo-gen gate --base $(BASE)
+	$(VENV)/bin/promo-gen gate --base $(BASE) --fail-on $(FAIL_ON)
 
 check-generated: $(STAMP)
 	$(VENV)/bin/promo-gen check
@@ -85,7 +89,7 @@ check-generated: $(STAMP)
 ## Every python/sh/ts block of the generated docs, each against a fresh mock (also run by `make unit`).
 doc-examples: $(STAMP) node_modules/.package-lock.json
 	for tree in $(GENERATED_VERSIONS); do \
-	  $(PY) -m generator.doc_examples --docs $$tree/docs --client-path $$tree/python || exit 1; \
+	  $(PY) -m tools.doc_examples --docs $$tree/docs --client-path $$tree/python || exit 1; \
 	done
 
 ## The generated clients type-check: mypy --strict + ruff on Python, tsc --strict on TypeScript.

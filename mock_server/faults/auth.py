@@ -4,13 +4,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING
 
 from mock_server.faults.registry import Override, fault
 from mock_server.faults.wrapping import Authenticate, auth_fault
 from mock_server.handlers import Request
 from mock_server.parts import Parts
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
 
 # The bearer header of v74 (facts sheet section 5): the faults reading it are for a mock serving v74.
 HEADER_OPERATIONS = ("import", "get", "activate")  # auth-header-some-operations honours the header only here

@@ -18,7 +18,19 @@ from mock_server.app import create_app
 from mock_server.faults import FAULTS, REGISTRY, UnknownFaultError
 from mock_server.parts import Parts
 from mock_server.seed import Seed
-from tests.mock_server.conftest import ALICE, BASE, BOB, CAROL, EXHAUSTED, PERSONAL, TOKEN, UNIVERSAL, Api, who
+from tests.mock_server.conftest import (
+    ALICE,
+    BASE,
+    BOB,
+    CAROL,
+    EXHAUSTED,
+    PERSONAL,
+    SOME_DATE,
+    TOKEN,
+    UNIVERSAL,
+    Api,
+    who,
+)
 
 Detector = Callable[[Api], bool]
 
@@ -202,7 +214,7 @@ def activate_noop(api: Api) -> bool:
 
 
 def update_noop(api: Api) -> bool:
-    api.ok("update", loyalty_id=PERSONAL, code="P11-0001", expire_date="2031-01-01T00:00:00Z")
+    api.ok("update", loyalty_id=PERSONAL, code="P11-0001", expire_date=SOME_DATE)
     return not api.app.store.programs[PERSONAL].codes["P11-0001"].expire_date
 
 
