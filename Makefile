@@ -8,7 +8,7 @@ PROFILE ?= default
 WORKERS ?=
 BENCH_REPEAT ?= 3
 
-.PHONY: setup contract power seeds test lint typecheck unit docs docs-serve chromium bench-docs gen check-generated typecheck-generated doc-examples bench bench-mock bench-generator bench-contract bench-clients compare-diff-tools gate clean
+.PHONY: setup contract power seeds test lint typecheck unit slow docs docs-serve chromium bench-docs gen check-generated typecheck-generated doc-examples bench bench-mock bench-generator bench-contract bench-clients bench-tests compare-diff-tools gate clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,7 +23,8 @@ setup: $(STAMP)
 contract: $(STAMP)
 	$(PY) -m pytest contract_tests $(if $(TARGET),--target $(TARGET)) --profile $(PROFILE) $(if $(WORKERS),-n $(WORKERS)) -o testpaths=contract_tests --junitxml=reports/contract-junit.xml
 
-## The suite's power: run it against every faulty variant of the mock; prints fault -> detecting test.
+## The suite's power: the faithful mock of every API version passes the whole suite, and every faulty variant of the
+## mock is caught by an oracle its @fault declaration names (each variant runs only the tests that can name one).
 power: $(STAMP)
 	$(PY) -m contract_tests.power
 
@@ -32,15 +33,30 @@ power: $(STAMP)
 seeds: $(STAMP)
 	$(PY) -m tests.contract.many_seeds --seeds 10 --workers 2
 
+## ruff, and ARCHITECTURE.md's layer rules as import-linter contracts ([tool.importlinter] in pyproject.toml).
 lint: $(STAMP)
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports
 
 typecheck: $(STAMP)
 	$(PY) -m mypy
 
-## The project's own tests, the docs site's browser tests among them (Debian's chromium, axe-core from npm).
+## The developer's loop: the project's tests but the slow ones, the docs site's browser tests among them (Debian's
+## chromium, axe-core from npm), on two pytest-xdist workers (-ra, --strict-markers: pyproject).
+PYTEST_WORKERS ?= 2
 unit: $(STAMP) chromium node_modules/.package-lock.json
-	$(PY) -m pytest tests
+	$(PY) -m pytest tests -m "not slow" -n $(PYTEST_WORKERS) --durations=15
+
+## The slow tests (marked slow: whole suite runs, fresh environments), which make test runs besides make unit.
+slow: $(STAMP) chromium node_modules/.package-lock.json
+	$(PY) -m pytest tests -m slow -n $(PYTEST_WORKERS) --durations=15
+
+## Every test: lint, types, generated-file drift, unit and slow tests, the contract suite, many seeds, the power table;
+## two parts at a time (type checks, process start-ups and pip leave a core idle), each part's output printed whole
+## when it ends, the longest first. A failing part fails make test.
+TEST_PARTS := seeds slow unit power typecheck typecheck-generated check-generated lint contract
+test: $(STAMP) chromium node_modules/.package-lock.json
+	$(MAKE) --no-print-directory -j2 --output-sync=target $(TEST_PARTS)
 
 ## The documentation site: site/ (a build output, not committed) from spec/, generated_clients/ and reports/;
 ## more report directories with REPORTS="DIR ...". No server needed to build, nothing from a CDN to view.
@@ -57,16 +73,15 @@ docs-serve: docs
 chromium:
 	test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
-## Every test: lint, types, unit tests, generated-file drift, the contract suite against the mock, many seeds.
-test: $(STAMP) lint typecheck check-generated typecheck-generated unit contract seeds
-
 gen: $(STAMP)
 	$(VENV)/bin/promo-gen generate
 
-## CI gate: breaking spec changes since BASE (a git revision) must be acknowledged in their change file.
+## CI gate: breaking spec changes since BASE (a git revision) must be acknowledged in their change file;
+## FAIL_ON=callers (or servers) blocks only on the changes that break that audience.
 BASE ?= origin/main
+FAIL_ON ?= breaking
 gate: $(STAMP)
-	$(VENV)/bin/promo-gen gate --base $(BASE)
+	$(VENV)/bin/promo-gen gate --base $(BASE) --fail-on $(FAIL_ON)
 
 check-generated: $(STAMP)
 	$(VENV)/bin/promo-gen check
@@ -74,7 +89,7 @@ check-generated: $(STAMP)
 ## Every python/sh/ts block of the generated docs, each against a fresh mock (also run by `make unit`).
 doc-examples: $(STAMP) node_modules/.package-lock.json
 	for tree in $(GENERATED_VERSIONS); do \
-	  $(PY) -m generator.doc_examples --docs $$tree/docs --client-path $$tree/python || exit 1; \
+	  $(PY) -m tools.doc_examples --docs $$tree/docs --client-path $$tree/python || exit 1; \
 	done
 
 ## The generated clients type-check: mypy --strict + ruff on Python, tsc --strict on TypeScript.
@@ -90,7 +105,11 @@ typecheck-generated: $(STAMP) node_modules/.package-lock.json
 node_modules/.package-lock.json: package-lock.json
 	npm ci --no-audit --no-fund
 
-bench: $(STAMP) bench-mock bench-generator bench-contract bench-docs bench-clients
+bench: $(STAMP) bench-mock bench-generator bench-contract bench-docs bench-clients bench-tests
+
+## Test time: make unit and make test beside one default make contract, in seconds, ratios and CPU seconds.
+bench-tests: $(STAMP) chromium node_modules/.package-lock.json
+	$(PY) bench/tests/run.py
 
 ## Docs site: build time for every version and rule, against the spec load plus Markdown rendering alone.
 bench-docs: $(STAMP)

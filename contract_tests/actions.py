@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from contract_tests.exchange import Client
+from contract_tests.client import Client
 from contract_tests.target import Profile, Target
 from contract_tests.world import ContractViolation, require_success
 

@@ -16,12 +16,13 @@ from schemathesis.specs.openapi.checks import (
     unsupported_method,
 )
 
-from contract_tests.exchange import encode, is_error_envelope, label_problem, read_envelope, sent_body, status_problem
 from contract_tests.observed import Observed, subject_of
 from contract_tests.oracles import reader
 from contract_tests.postconditions import Look, success_problems
 from contract_tests.suite import Suite
 from contract_tests.validity import fully_valid, response_problems, verdict
+from contract_tests.wire import encode, is_error_envelope, read_envelope, sent_body
+from contract_tests.wire_oracles import label_problem, status_problem
 from promo_spec import Spec, load_spec
 from promo_spec.xml_codec import XmlBodyError, parse_xml
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from contract_tests.exchange import Client
+from contract_tests.client import Client
 from contract_tests.world import ContractViolation, Entry, Snapshot, describe_changes, diff, snapshot
 
 Key = tuple[int, str]
@@ -132,12 +132,14 @@ class FrameWatch:
         if not changes and not disagree:
             return
         shown = ", ".join(cases[:12]) + (f" and {len(cases) - 12} more" if len(cases) > 12 else "")
-        problems = []
+        problems = []  # each names its oracle: a change no case named is the frame's, a disagreement the invariant's
         if changes:
-            problems.append(f"codes no case named changed:\n{describe_changes(dict(list(changes.items())[:10]))}")
+            changed = describe_changes(dict(list(changes.items())[:10]))
+            problems.append(f"[frame] codes no case named changed:\n{changed}")
         if disagree:
-            problems.append("export_all and get disagree:\n" + "\n".join(disagree[:10]))
+            problems.append("[invariant get-export-agree] export_all and get disagree:\n" + "\n".join(disagree[:10]))
+        tag, _, first = problems[0].splitlines()[0].partition("] ")
         raise ContractViolation(
-            f"[frame] check of a batch of {len(cases)} case(s) (export_all before and after the batch): "
-            f"{problems[0].splitlines()[0]}\nthe batch: {shown}\n" + "\n".join(problems)
+            f"{tag}] check of a batch of {len(cases)} case(s) (export_all before and after the batch): {first}\n"
+            f"the batch: {shown}\n" + "\n".join(problems)
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contract_tests import actions
-from contract_tests.exchange import TransportError
+from contract_tests.errors import TransportError
 from contract_tests.suite import Suite
 from contract_tests.world import ContractViolation, Snapshot, get_code, snapshot
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from contract_tests.exchange import Client, Exchange
+from contract_tests.client import Client
 from contract_tests.validity import response_problems
+from contract_tests.wire import Exchange
 
 TAG = "[preflight]"  # how a failure names this oracle (contract_tests/report.ORACLE_TAG)
 # the kinds of fault, each the words after the tag: ``make power`` matches a fault by them

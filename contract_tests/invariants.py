@@ -13,6 +13,7 @@ from typing import Any
 
 from contract_tests.observed import Observed, Subject
 
+INVARIANTS = ("restricted-single-holder", "get-export-agree", "codes-persist", "timestamps")  # the [invariant <name>]s
 STAMPS = ("created", "attached", "activated")  # expire_date is set by update to any instant: not monotonic
 
 

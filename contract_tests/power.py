@@ -1,104 +1,36 @@
 """The suite's power: run it against the faithful mock and against every faulty variant (``make power``).
 
-Each variant is a ``promo-mock --port 0 --fault NAME`` subprocess with a temporary target file; the suite
-runs whole (not ``-x``: which test fails first depends on the order, not on the oracles) and must pass the
-faithful mock. A fault counts as detected only when the run fails with test failures (exit 1) and one of the
-failures names the oracle or rule ``EXPECTED`` declares for it: a crash, a timeout or failures for other
-reasons only are not a detection.
+Each variant is a ``promo-mock --port 0 --fault NAME`` subprocess with a temporary target file
+(``contract_tests/harness.py``). The faithful mock of every API version gets the whole suite and must pass it.
+A fault declares, once, on its ``@fault`` declaration in ``mock_server/faults/``, the oracles that must catch it
+(``Fault.oracles``); its run selects the tests that can name one of them and stops at the first failure that
+does (``--oracle``, ``contract_tests/plugin/selection.py``), so which test fails first depends on the oracles,
+not on the order. A fault counts as detected only when the run fails with contract failures (exit 1) and a
+failure names one of its oracles: a crash, a tool error, a timeout or failures for other reasons are not.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import re
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
-import yaml
 from defusedxml.ElementTree import parse as parse_xml_file
 
-ROOT = Path(__file__).resolve().parent.parent
-MOCK_TARGET = ROOT / "contract_tests" / "targets" / "mock.yaml"
-TOKEN = "power-token-not-a-secret"
-LISTENING = re.compile(r"listening on (http://127\.0\.0\.1:\d+)")
-
-
-# The oracle or rule a failure must name for each fault to count as detected (any one of the names given).
-EXPECTED: dict[str, tuple[str, ...]] = {
-    # besides the rules and suite tests each fault declares (mock_server.faults.REGISTRY[...].caught_by)
-    "restricted-reattach": ("[invariant restricted-single-holder]",),
-    "pool-draw-noop": ("[postcondition matched_profile_holds_code]",),
-    "phone-matching-broken": ("[postcondition matched_profile_holds_code]",),
-    "custom-matching-ignores-name": ("[postcondition matched_profile_holds_code]",),
-    "db-scope-ignored": ("[postcondition matched_profile_holds_code]",),
-    "get-hides-profile": ("[postcondition matched_profile_holds_code]",),
-    "export-omits-activated": ("[invariant get-export-agree]", "[postcondition code_activated]"),
-    "activate-wrong-code": ("[frame]", "[postcondition code_activated]"),
-    "attach-race": ("[invariant restricted-single-holder]",),
-    "xml-request-last-repeat-only": ("[postcondition items_agree_with_listing]",),
-    "update-no-options-ok": ("[rule request.invalid]",),  # its missing-options case comes first
-    "xml-request-rejected": ("[rule auth.token-missing]",),  # 401 expected, the XML refusal answers 400
-    "xml-response-wrong-shape": ("[rule auth.token-missing]",),  # the first XML answer is not the envelope
-    # faults of the oracles added for issue 9: each must be caught by its own oracle
-    "import-noop": ("[postcondition items_agree_with_listing]",),
-    "attach-noop": ("[postcondition matched_profile_holds_code]",),
-    "detach-noop": ("[postcondition matched_profile_released_code]",),
-    "activate-noop": ("[postcondition code_activated]",),
-    "update-noop": ("[postcondition requested_state_shown]",),
-    "restricted-second-holder": ("[invariant restricted-single-holder]",),
-    "unknown-db-first-database": ("[postcondition matched_profile_holds_code]", "[frame]"),
-    "program-scope-ignored": ("[frame]", "[postcondition describes_listed_code]", "[invariant get-export-agree]"),
-    "json-labelled-text": ("[wire-label]",),
-    "refused-activate-applied": ("[frame] a refused request changed",),
-    "clock-backwards": ("[invariant timestamps]",),
-    "export-respells-markup": ("[invariant codes-persist]", "[invariant get-export-agree]"),
-    # issue 18: each caught by the capability it proves
-    "format-type-unchecked": ("[rule request.invalid] a request that breaks a documented constraint got error 0",),
-    "creation-disallowed-ignored": ("[rule attach.code-unknown-creation-disallowed]",),
-    # the preflight's diagnosis: a contract violation before any test (exit 1), not a wrong target file (exit 4)
-    "attach-http-500": ("[preflight] an HTTP 5xx answer",),
-    "json-requests-refused": ("[preflight] a valid request refused",),
-    "error-as-string": ("[preflight] a broken envelope",),
-    "export-other-program": ("[preflight] contradicting answers",),
-}
-# the faults of the oracles added for issue 9: only their own oracle counts, not the rules they also break
-NEW_ORACLE_FAULTS = frozenset(
-    {
-        "import-noop",
-        "attach-noop",
-        "detach-noop",
-        "activate-noop",
-        "update-noop",
-        "restricted-second-holder",
-        "unknown-db-first-database",
-        "program-scope-ignored",
-        "json-labelled-text",
-        "refused-activate-applied",
-        "clock-backwards",
-        "export-respells-markup",
-    }
-)
-# the faults of issue 18's edges: only the capability each proves counts, not the tests that also fail
-EDGE_FAULTS = frozenset(
-    {
-        "format-type-unchecked",
-        "creation-disallowed-ignored",
-        "attach-http-500",
-        "json-requests-refused",
-        "error-as-string",
-        "export-other-program",
-    }
-)
+# the subprocess harness lived here: its names stay importable from power (contract_tests/harness.py holds them)
+from contract_tests.harness import MOCK_TARGET as MOCK_TARGET
+from contract_tests.harness import ROOT as ROOT
+from contract_tests.harness import TOKEN as TOKEN
+from contract_tests.harness import run_suite as run_suite
+from contract_tests.harness import seed_path
+from contract_tests.harness import serving_mock as serving_mock
+from contract_tests.harness import suite_command as suite_command
+from contract_tests.harness import write_target as write_target
 
 
 @dataclass(frozen=True)
@@ -142,15 +74,10 @@ def _failures(junit: Path) -> tuple[str, str]:
 
 
 def expected_names(fault: str) -> tuple[str, ...]:
-    """What a failure must name to count as catching ``fault``: ``EXPECTED``, or a rule the fault declares."""
+    """What a failure must name to count as catching ``fault``: the oracles its ``@fault`` declaration names."""
     from mock_server.faults import REGISTRY
 
-    if fault in NEW_ORACLE_FAULTS | EDGE_FAULTS:
-        return EXPECTED[fault]
-    declared = REGISTRY[fault].caught_by if fault in REGISTRY else ()
-    # x-rules ids as their oracle tag; test names (test_api, ...) as the failing test's name
-    named = tuple(f"[rule {name}]" if "." in name else name for name in declared)
-    return tuple(dict.fromkeys((*EXPECTED.get(fault, ()), *named)))
+    return REGISTRY[fault].oracles
 
 
 def named_oracle(fault: str, text: str) -> str:
@@ -158,101 +85,13 @@ def named_oracle(fault: str, text: str) -> str:
     return next((name for name in expected_names(fault) if name in text), "")
 
 
-@contextmanager
-def serving_mock(
-    faults: tuple[str, ...], *, token: str = TOKEN, api_version: str = "72", seed: Path | None = None
-) -> Iterator[str]:
-    """Run ``promo-mock --port 0 --api-version V`` (with ``--fault`` for each fault, ``--seed`` when given) and
-    yield its base URL."""
-    env = dict(os.environ, ALTCRAFT_TOKEN=token)
-    command = [sys.executable, "-m", "mock_server.cli", "--port", "0", "--api-version", api_version]
-    command += ["--seed", str(seed)] if seed else []
-    for fault in faults:
-        command += ["--fault", fault]
-    mock = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    try:
-        line = mock.stdout.readline() if mock.stdout else ""
-        found = LISTENING.search(line)
-        if not found:
-            raise RuntimeError(f"promo-mock did not start: {line.strip()!r}")
-        yield found.group(1)
-    finally:
-        mock.terminate()
-        try:
-            mock.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            mock.kill()
-
-
-def write_target(base_url: str, path: Path, *, api_version: str | None = None, seed: str | None = None) -> Path:
-    """Write the default seed's target file with ``base_url`` (and ``api_version`` when given) to ``path``; for
-    another ``seed`` file of mock_server/ (same data), with its programs' settings as ``program_settings``."""
-    text = re.sub(r"(?m)^base_url:.*$", f"base_url: {base_url}", MOCK_TARGET.read_text(encoding="utf-8"))
-    if api_version is not None:
-        text += f'api_version: "{api_version}"\n'
-    if seed is not None:
-        text += "program_settings: " + json.dumps(program_settings(seed), sort_keys=True) + "\n"
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def seed_path(seed: str) -> Path:
-    """A seed file of mock_server/ by name."""
-    return ROOT / "mock_server" / seed
-
-
-def program_settings(seed: str) -> dict[str, dict[str, bool]]:
-    """The target file's ``program_settings`` of the mock.yaml programs as ``seed`` (mock_server/) sets them."""
-    from mock_server.seed import load_seed
-
-    kinds = {v: k for k, v in yaml.safe_load(MOCK_TARGET.read_text(encoding="utf-8"))["loyalty_programs"].items()}
-    programs = load_seed(seed_path(seed)).programs
-    return {kinds[p.id]: {"creates_codes": p.creates_codes} for p in programs if p.id in kinds}
-
-
-def suite_command(target: Path, workdir: Path, *extra: str) -> list[str]:
-    """The command that runs the suite against ``target``, writing JUnit XML and reports into ``workdir``."""
-    return [
-        sys.executable,
-        "-m",
-        "pytest",
-        "contract_tests",
-        "--target",
-        str(target),
-        "-q",
-        "-o",
-        "testpaths=contract_tests",
-        "-p",
-        "no:cacheprovider",
-        f"--junitxml={workdir / 'junit.xml'}",
-        "--report-dir",
-        str(workdir / "reports"),
-        *extra,
-    ]
-
-
-def run_suite(
-    target: Path, workdir: Path, *extra: str, env: Mapping[str, str], timeout: float = 600
-) -> subprocess.CompletedProcess[str]:
-    """Run ``suite_command`` from the repository root, ``env`` added to this environment, its output captured."""
-    return subprocess.run(
-        suite_command(target, workdir, *extra),
-        cwd=ROOT,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-
-
-def run_variant(
-    fault: str, *, api_version: str | None = None, seed: str | None = None, timeout: float = 300
-) -> Result:
-    """Run the suite against promo-mock with ``fault`` ('' for none) and return how it ended.
+def run_variant(fault: str, *, api_version: str | None = None, seed: str | None = None) -> Result:
+    """Run the suite against promo-mock with ``fault`` ('' for none: the whole suite) and return how it ended; a
+    fault's run holds only the tests that can name its oracles, and stops at the first failure that does.
 
     The mock and the target file speak ``api_version``: by default the fault's own version, else 72. The mock
     serves ``seed`` (a seed file of mock_server/; by default the fault's own, else the default seed), and the
-    target file declares its programs' settings.
+    target file declares its programs' settings (``program_settings``).
     """
     from mock_server.faults import REGISTRY
 
@@ -261,28 +100,30 @@ def run_variant(
     started = time.monotonic()
     with (
         tempfile.TemporaryDirectory(prefix="power-") as tmp,
-        serving_mock(
-            (fault,) if fault else (), api_version=version, seed=seed_path(seed) if seed else None
-        ) as url,
+        serving_mock((fault,) if fault else (), api_version=version, seed=seed_path(seed) if seed else None) as url,
     ):
         work = Path(tmp)
         target = write_target(url, work / "target.yaml", api_version=version, seed=seed)
-        run = run_suite(target, work, env={"ALTCRAFT_TOKEN": TOKEN}, timeout=timeout)
+        selection = [word for tag in (expected_names(fault) if fault else ()) for word in ("--oracle", tag)]
+        run = run_suite(target, work, *selection, env={"ALTCRAFT_TOKEN": TOKEN})
         first, text = _failures(work / "junit.xml")
         named = named_oracle(fault, text + run.stdout) if fault else ""
         return Result(fault, run.returncode, first, time.monotonic() - started, named, version, seed or "")
 
 
-def run_all(*, workers: int = 2, faults: list[str] | None = None) -> list[Result]:
-    """The faithful mock of every API version, and on every seed a chosen fault needs, first in the queue; then
-    every fault of ``mock_server.faults.FAULTS`` (or ``faults``)."""
+def run_all(*, workers: int = 2, faults: list[str] | None = None, faithful: bool = True) -> list[Result]:
+    """The faithful mock of every API version, and on every seed a chosen fault needs, first in the queue (unless
+    not ``faithful``); then every fault of ``mock_server.faults.FAULTS`` (or only ``faults``), ``workers`` runs at
+    a time."""
     from mock_server.faults import FAULTS, REGISTRY
     from promo_spec.versions import known_versions
 
     chosen = faults if faults is not None else sorted(FAULTS)
     seeds = sorted({s for name in chosen if (s := REGISTRY[name].seed)})
-    variants: list[tuple[str, str | None, str | None]] = [("", v, None) for v in known_versions()]
-    variants += [("", None, s) for s in seeds] + [(name, None, None) for name in chosen]
+    variants: list[tuple[str, str | None, str | None]] = []
+    if faithful:
+        variants += [("", v, None) for v in known_versions()] + [("", None, s) for s in seeds]
+    variants += [(name, None, None) for name in chosen]
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(lambda v: run_variant(v[0], api_version=v[1], seed=v[2]), variants))
 

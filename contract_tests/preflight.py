@@ -26,6 +26,7 @@ import secrets
 from dataclasses import dataclass, field
 
 from contract_tests.actions import attach_body
+from contract_tests.client import Client
 from contract_tests.diagnosis import (
     BROKEN_ENVELOPE,
     CONTRADICTION,
@@ -35,8 +36,9 @@ from contract_tests.diagnosis import (
     check,
     looks_like_the_api,
 )
-from contract_tests.exchange import Client, Exchange, TransportError
+from contract_tests.errors import TransportError
 from contract_tests.target import Target
+from contract_tests.wire import Exchange
 from contract_tests.world import ContractViolation, Entry, export_program, get_code
 
 MODES = ("profile_id", "email", "phone", "custom")

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from contract_tests.exchange import Masker
+from contract_tests.masking import Masker
 from contract_tests.rule_log import RuleLog
 
 # how a problem names its oracle: [rule <id>], [postcondition <term>], [frame], [invariant <name>], [wire-label]
@@ -48,13 +48,14 @@ class Report:
     notes: list[str] = field(default_factory=list)
     wire: dict[str, dict[str, int]] = field(default_factory=dict)  # undocumented wire choices seen, counted
     failures: list[dict[str, str]] = field(default_factory=list)  # failing tests with the oracles they name
+    tool_errors: list[dict[str, str]] = field(default_factory=list)  # tests a tool error ended: no verdict
     received: int = 0  # bytes of response bodies
     reused: int = 0  # free codes of earlier runs used instead of new ones
     per_test: dict[str, list[int]] = field(default_factory=dict)  # test id -> [requests, bytes received]
     preflight: dict[str, Any] = field(default_factory=dict)
     sizes_before: dict[int, int] = field(default_factory=dict)  # codes per program before and after the run
     sizes_after: dict[int, int] = field(default_factory=dict)
-    rule_log: RuleLog = field(default_factory=RuleLog)  # per rule case: evidence, answers (contract_tests.recording)
+    rule_log: RuleLog = field(default_factory=RuleLog)  # per rule case: evidence, answers (plugin/recording.py)
     extra: dict[str, Any] = field(default_factory=dict)  # more keys of the JSON report: run, rules (the verdicts)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -82,6 +83,7 @@ class Report:
             "wire": self.wire,
             "per_test": self.per_test,
             "failures": self.failures,
+            "tool_errors": self.tool_errors,
         }
 
     def merge(self, part: dict[str, Any]) -> None:
@@ -96,6 +98,7 @@ class Report:
             self.notes += [n for n in part["notes"] if n not in self.notes]
             self.per_test.update(part["per_test"])
             self.failures += part.get("failures", [])
+            self.tool_errors += part.get("tool_errors", [])
             for what, values in part["wire"].items():
                 mine = self.wire.setdefault(what, {})
                 for value, count in values.items():
@@ -145,6 +148,12 @@ class Report:
         with self._lock:
             self.failures.append({"test": test, "oracles": ", ".join(oracles) or "-", "title": first.strip()[:300]})
 
+    def tool_error(self, test: str, text: str) -> None:
+        """Record a test that a tool error ended (the server unreachable, timed out): no verdict on the contract."""
+        first = text.splitlines()[0] if text else ""
+        with self._lock:
+            self.tool_errors.append({"test": test, "error": first.strip()[:300]})
+
     def undocumented(self) -> list[Observation]:
         """Observations of undocumented rules: what the server chose where the docs are silent."""
         return [o for o in self.observations if o.status == "undocumented"]
@@ -172,6 +181,7 @@ class Report:
             "stance_outcomes": [asdict(o) for o in self.stance_outcomes()],
             "wire_choices_seen": self.wire,
             "failures": self.failures,
+            "tool_errors": self.tool_errors,
             "observations": [asdict(o) for o in self.observations],
             "cleaned": self.cleaned,
             "not_cleaned": self.uncleaned,
@@ -240,6 +250,10 @@ class Report:
             for f in self.failures:
                 title = f["title"].replace("|", "\\|")
                 lines.append(f"| {f['test']} | {f['oracles']} | {title} |")
+        if self.tool_errors:
+            lines += ["", "## Tool errors (no verdict: the server could not be reached or did not answer)", ""]
+            lines += ["| test | error |", "| --- | --- |"]
+            lines += [f"| {e['test']} | {e['error'].replace('|', chr(92) + '|')} |" for e in self.tool_errors]
         lines += ["", "## Program sizes (codes)", "", f"Free codes of earlier runs reused: {self.reused}.", ""]
         lines += ["| program | before | after |", "| --- | --- | --- |"]
         lines += [f"| {p} | {n} | {self.sizes_after.get(p, '?')} |" for p, n in sorted(self.sizes_before.items())]

@@ -11,7 +11,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from contract_tests.exchange import Exchange, Masker
+from contract_tests.masking import Masker
+from contract_tests.wire import Exchange
 
 BODY_LIMIT = 4000  # characters of a request or response body kept as evidence
 

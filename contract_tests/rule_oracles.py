@@ -9,9 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from contract_tests.exchange import Exchange
 from contract_tests.rule_setup import RuleCase, Scenario
 from contract_tests.suite import Suite
+from contract_tests.wire import Exchange
 from contract_tests.world import Change, Entry, Snapshot, get_code, same_instant
 
 

@@ -8,7 +8,6 @@ from typing import Any
 from hypothesis import strategies as st
 
 from contract_tests.batches import entry_of
-from contract_tests.exchange import Exchange, status_problem
 from contract_tests.observed import Observed, observed, subject_of
 from contract_tests.oracles import judge
 from contract_tests.report import Observation
@@ -16,6 +15,8 @@ from contract_tests.rule_oracles import Checked, effect_problems, report_problem
 from contract_tests.rule_setup import RuleCase, Scenario, arrange, may_draw
 from contract_tests.suite import Suite
 from contract_tests.validity import response_problems
+from contract_tests.wire import Exchange
+from contract_tests.wire_oracles import status_problem
 from contract_tests.world import (
     Change,
     ContractViolation,

@@ -76,13 +76,34 @@ def matching_modes(*, with_default: bool = False) -> st.SearchStrategy[str]:
     return st.sampled_from((*MATCHING_MODES, "default") if with_default else MATCHING_MODES)
 
 
-def expire_dates() -> st.SearchStrategy[str]:
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    """Now, in UTC: the clock the suite runs on (tests inject their own)."""
+    return datetime.now(UTC)
+
+
+EXPIRY_YEARS_AHEAD = 5  # expire dates start on 1 January this many years after the clock's year
+EXPIRY_YEARS_SPAN = 68  # ... and end on 31 December this many years later
+
+
+def expiry_range(clock: Clock = system_clock) -> tuple[datetime, datetime]:
+    """The first and last instant ``expire_dates`` draws: 1 January ``EXPIRY_YEARS_AHEAD`` years after the clock's
+    year, 31 December ``EXPIRY_YEARS_SPAN`` years later (naive: ``st.datetimes`` draws naive datetimes)."""
+    first = datetime(clock().year + EXPIRY_YEARS_AHEAD, 1, 1)
+    return first, datetime(first.year + EXPIRY_YEARS_SPAN, 12, 31, 23, 59, 59)
+
+
+def expire_dates(*, clock: Clock = system_clock) -> st.SearchStrategy[str]:
     """RFC 3339 UTC timestamps with second precision, the form the docs show.
 
-    Only future dates: an expired code's behaviour (attach, activate) is undocumented, so the
-    suite never expires the codes it later works with.
+    Only future dates: an expired code's behaviour (attach, activate) is undocumented, so the suite never expires
+    the codes it later works with (nor the free codes later runs reuse). The range starts on 1 January
+    ``EXPIRY_YEARS_AHEAD`` years after ``clock()``'s year: a printed seed draws the same dates all year long.
     """
-    return st.datetimes(min_value=datetime(2031, 1, 1), max_value=datetime(2099, 12, 31)).map(
+    first, last = expiry_range(clock)
+    return st.datetimes(min_value=first, max_value=last).map(
         lambda d: d.replace(tzinfo=UTC, microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
     )
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from contract_tests.batches import FrameWatch, TakenLog
 from contract_tests.budgets import PROFILES
-from contract_tests.exchange import Client
+from contract_tests.client import Client
 from contract_tests.invariants import History
 from contract_tests.leftovers import Leftovers
 from contract_tests.report import Report

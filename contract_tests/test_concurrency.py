@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from contract_tests.actions import attach_body
-from contract_tests.exchange import Exchange
 from contract_tests.report import Observation
 from contract_tests.rule_setup import free_code
 from contract_tests.suite import Suite
 from contract_tests.target import Profile
+from contract_tests.wire import Exchange
 from contract_tests.world import ContractViolation, get_code
 
 
@@ -37,6 +39,11 @@ def _race(suite: Suite, program: int, code: str, contenders: list[Profile]) -> l
     return [a for a in answers if isinstance(a, Exchange)]
 
 
+@pytest.mark.oracles(
+    "[rule attach.code-attached-restricted]",
+    "[postcondition matched_profile_holds_code]",
+    "[invariant restricted-single-holder]",
+)
 def test_concurrent_attach_has_one_winner(suite: Suite) -> None:
     """attach.code-attached-restricted under a race: one error 0, the others refused, the code held by the winner."""
     target, client = suite.target, suite.client

@@ -12,6 +12,8 @@ from contract_tests.suite import Suite
 
 
 # parametrized with ``case`` by conftest.pytest_generate_tests: the rules of the target file's API version
+# a case names only its own rule, and only the postconditions of its operation (plugin/selection.py)
+@pytest.mark.oracles("[rule]", "[postcondition]", "[frame]", "[invariant]", "[wire-label]")
 @given(data=st.data())
 def test_rule(suite: Suite, case: RuleCase, data: st.DataObject) -> None:
     """The server answers and changes state as the rule says (documented/inferred) or as recorded (undocumented)."""

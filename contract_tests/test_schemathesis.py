@@ -4,18 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import schemathesis
 from hypothesis import settings
+from schemathesis.schemas import BaseSchema
 
 from contract_tests import api_checks
 from contract_tests.budgets import budget, loaded_profile
-from contract_tests.exchange import encode
+from contract_tests.plugin import selection
 from contract_tests.seeding import run_seed
 from contract_tests.suite import Suite
+from contract_tests.wire import encode
 from contract_tests.world import ContractViolation
-from promo_spec import default_spec_path
+from promo_spec import default_spec_path, load_spec
 
-SCHEMA = schemathesis.openapi.from_path(default_spec_path())
+# the tagged oracles its failures can name (Schemathesis' own checks name none: --oracle never selects by them)
+pytestmark = pytest.mark.oracles("[rule request.invalid]", "[postcondition]", "[wire-label]")
+
+SCHEMA: BaseSchema = schemathesis.openapi.from_path(default_spec_path())
+if (_operations := selection.api_operations(load_spec())) is not None:
+    SCHEMA = SCHEMA.include(operation_id=_operations)  # --oracle: only the operations that can name a wanted oracle
 # Schemathesis seeds each test with its own random seed, which overrides --hypothesis-seed: derive it from the
 # run's seed instead, so the printed seed reproduces the generated requests too.
 SCHEMA.config.seed = run_seed()

@@ -33,6 +33,7 @@ FAR = st.integers(min_value=10**8, max_value=2 * 10**9)  # identifiers a real se
 
 
 @pytest.mark.frame_batch
+@pytest.mark.oracles("[postcondition]", "[frame]", "[invariant]", "[wire-label]")
 @pytest.mark.parametrize(("scope", "op"), CASES, ids=[f"{s}-{o}" for s, o in CASES])
 @given(data=st.data())
 def test_request_outside_the_target_changes_nothing_else(

@@ -9,17 +9,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, multiple, rule, run_state_machine_as_test
 
 from contract_tests.actions import attach_body
 from contract_tests.batches import entry_of
-from contract_tests.exchange import Exchange
 from contract_tests.observed import Observed, Subject, subject_codes, subject_of
 from contract_tests.oracles import judge
 from contract_tests.strategies import expire_dates, matching_modes, promo_code_suffixes
 from contract_tests.suite import Suite
+from contract_tests.wire import Exchange
 from contract_tests.world import ContractViolation, Entry, export_program, get_code, holder_view, same_instant
 
 PLACEMENTS = ("header", "body", "both")  # where a step's valid token travels (v74 on)
@@ -284,6 +285,7 @@ def _states(subject: Subject, before: Observed, after: Observed) -> str:
     )
 
 
+@pytest.mark.oracles("[rule]", "[postcondition]", "[frame]", "[invariant]", "[wire-label]")
 def test_state_machine(suite: Suite) -> None:
     """Random sequences of the API's verbs keep the server in the state the documented rules predict."""
     finished: list[PromoCodeMachine] = []

@@ -14,7 +14,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from contract_tests.exchange import is_error_envelope
+from contract_tests.wire import is_error_envelope
 
 # Violations a faithful server must refuse; format and length subtleties are left out on purpose.
 CLEAR = frozenset({"required", "type", "enum", "const", "anyOf"})

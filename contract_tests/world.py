@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from contract_tests.exchange import Client, Exchange
+from contract_tests.client import Client
+from contract_tests.wire import Exchange
 
 
 class ContractViolation(AssertionError):

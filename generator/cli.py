@@ -8,7 +8,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from generator import check
-from generator.cli_versions import (
+from generator.pipeline import generate_files
+from generator.write import replace_output
+from promo_spec import SpecError
+from promo_spec.diff.cli import (
     add_diff,
     add_gate,
     add_resolve,
@@ -17,9 +20,6 @@ from generator.cli_versions import (
     run_gate,
     run_resolve,
 )
-from generator.pipeline import generate_files
-from generator.write import replace_output
-from promo_spec import SpecError
 
 DEFAULT_OUT = Path("generated_clients")
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import pprint
 from collections.abc import Mapping
 from typing import Any
-from xml.sax.saxutils import escape
 
 from generator.ir import Api, Field, Model, Operation
+from promo_spec.xml_codec import escape_text
 
 BASE_URL = "http://127.0.0.1:8080"
 TOKEN_ENV = "ALTCRAFT_TOKEN"  # noqa: S105 - the name of an environment variable, not a secret
@@ -102,11 +103,11 @@ def json_body(values: Mapping[str, Any], token: str | None, fmt: str | None = No
 
 def xml_body(values: Mapping[str, Any], token: str | None, fmt: str | None = None) -> str:
     """The XML request body (root ``<xml>``, arrays as repeated elements), one element per line."""
-    lines = [f"  <token>{escape(token)}</token>"] if token is not None else []
+    lines = [f"  <token>{escape_text(token)}</token>"] if token is not None else []
     items: list[tuple[str, Any]] = list(values.items()) + ([("format", fmt)] if fmt else [])
     for key, value in items:
         for item in value if isinstance(value, list) else [value]:
-            text = ("true" if item else "false") if isinstance(item, bool) else escape(str(item))
+            text = ("true" if item else "false") if isinstance(item, bool) else escape_text(str(item))
             lines.append(f"  <{key}>{text}</{key}>")
     return "<xml>\n" + "\n".join(lines) + "\n</xml>"
 
@@ -187,14 +188,20 @@ def ts_catching(op: Operation, values: Mapping[str, Any]) -> str:
 # -- outputs ---------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=256)
+def _stand_in(name: str, required: tuple[str, ...], optional: tuple[str, ...]) -> Any:
+    """A frozen dataclass named ``name`` with these fields, in this order (made once: making one is slow)."""
+    return dataclasses.make_dataclass(
+        name, [(f, Any) for f in required] + [(f, Any, None) for f in optional], frozen=True
+    )
+
+
 def _mirror(models: Mapping[str, Model], name: str, raw: Any) -> Any:
     """A stand-in of the generated dataclass ``name`` holding ``raw``: same name, fields, order, repr."""
     model = models[name]
     ordered = [*model.required_fields, *model.optional_fields]
-    cls = dataclasses.make_dataclass(
-        name,
-        [(f.name, Any) for f in model.required_fields] + [(f.name, Any, None) for f in model.optional_fields],
-        frozen=True,
+    cls = _stand_in(
+        name, tuple(f.name for f in model.required_fields), tuple(f.name for f in model.optional_fields)
     )
     return cls(**{f.name: _value(models, f, raw.get(f.name)) for f in ordered})
 

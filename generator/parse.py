@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
 from generator import naming
 from generator.ir import (
@@ -30,6 +29,7 @@ from promo_spec import Spec
 from promo_spec.locate import REPO_ROOT
 from promo_spec.rules import Rule
 from promo_spec.success import Success
+from promo_spec.xml_codec import escape_text
 
 TOKEN = "token"  # noqa: S105 - the name of the auth parameter, not a secret
 FORMAT = "format"
@@ -413,6 +413,6 @@ def _postman_xml(sample: dict[str, Any], variables: tuple[str, ...]) -> str:
             elif isinstance(item, bool):
                 text = "true" if item else "false"
             else:
-                text = escape(str(item))
+                text = escape_text(str(item))
             lines.append(f"  <{key}>{text}</{key}>")
     return "<xml>\n" + "\n".join(lines) + "\n</xml>"

@@ -12,20 +12,20 @@ import traceback
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema.exceptions import ValidationError, best_match
-
-from mock_server import errors, wire
+from mock_server import clock, errors, wire
 from mock_server.auth import TokenAuth, bearer_token
 from mock_server.errors import ApiError
-from mock_server.faults import REGISTRY, UnknownFaultError, apply_faults, check_faults
 from mock_server.handlers import HANDLERS, Envelope
 from mock_server.matching import Directory
 from mock_server.parts import Parts
 from mock_server.seed import Seed
 from mock_server.store import Store
 from promo_spec import Spec, load_spec
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
 
 MAX_BODY = 1 << 20  # 1 MiB; larger bodies are refused before they are decoded
 StartResponse = Callable[..., Any]
@@ -80,24 +80,29 @@ class MockApp:
         faults: Iterable[str] = frozenset(),
         max_body: int = MAX_BODY,
         spec: Spec | None = None,
+        now: Callable[[], str] = clock.now,
     ) -> None:
-        self.faults = check_faults(faults)
+        self.faults = frozenset(faults)
         self.max_body = max_body
         self.spec = spec or default_spec()
-        for name in sorted(self.faults):
-            wanted = REGISTRY[name].api_version
-            if wanted is not None and wanted != self.spec.version:
-                raise UnknownFaultError(
-                    f"fault {name!r} breaks the mock of API version {wanted}; this mock serves {self.spec.version}"
-                )
+        if self.faults:  # the fault registry (every fault module) is imported only for a faulty mock
+            from mock_server.faults import REGISTRY, UnknownFaultError, check_faults
+
+            check_faults(self.faults)
+            for name in sorted(self.faults):
+                wanted = REGISTRY[name].api_version
+                if wanted is not None and wanted != self.spec.version:
+                    raise UnknownFaultError(
+                        f"fault {name!r} breaks the mock of API version {wanted}; this mock serves {self.spec.version}"
+                    )
         self.reads_bearer = self.spec.bearer_auth  # v72 declares no bearer scheme: the header is ignored
         self.routes = {op.path: op.id for op in self.spec.operations.values()}
         self.schemas = {op.id: op.request_schema for op in self.spec.operations.values()}
-        validators = self.spec.request_validators
+        checkers = self.spec.request_checkers  # jsonschema's verdicts; jsonschema itself runs only on a refusal
         auth = TokenAuth(token)
         directory = Directory(seed)
         self.parts = Parts(
-            store=Store.from_seed(seed),
+            store=Store.from_seed(seed, now=now),
             directory=directory,
             handlers=dict(HANDLERS),
             find_profile=directory.find,
@@ -105,9 +110,12 @@ class MockApp:
             encode=wire.encode,
             auth=auth,
             authenticate=auth,
-            schema_errors=lambda op_id, request: validators[op_id].iter_errors(request),
+            schema_errors=lambda op_id, request: checkers[op_id].iter_errors(request),
         )
-        apply_faults(self.parts, self.faults)
+        if self.faults:
+            from mock_server.faults import apply_faults
+
+            apply_faults(self.parts, self.faults)
         self.store = self.parts.store
         self.blocking = self.parts.blocking  # requests may sleep: the server runs them on threads
         self.context = self.parts.context()
@@ -223,8 +231,11 @@ class MockApp:
         return status, [("Content-Type", content_type), ("Content-Length", str(len(payload))), *extra], payload
 
     def _validate(self, op_id: str, request: dict[str, Any]) -> None:
-        error = best_match(self.parts.schema_errors(op_id, request))
-        if error is not None:
+        found = list(self.parts.schema_errors(op_id, request))
+        if found:
+            from jsonschema.exceptions import best_match
+
+            error = best_match(found)
             raise ApiError(errors.INCORRECT_REQUEST, _explain(error))
         codes = [request["code"]] if isinstance(request.get("code"), str) else []
         codes += [c for c in request.get("codes", []) if isinstance(c, str)] if op_id == "import" else []
@@ -241,10 +252,12 @@ def create_app(
     faults: frozenset[str] = frozenset(),
     max_body: int = MAX_BODY,
     api_version: str | None = None,
+    now: Callable[[], str] = clock.now,
 ) -> MockApp:
     """Return the application serving ``seed`` and accepting ``token``; ``faults`` breaks it on purpose.
 
-    ``api_version`` picks the description served (default: ``spec/openapi.yaml``, v72).
+    ``api_version`` picks the description served (default: ``spec/openapi.yaml``, v72); ``now`` is the
+    clock (RFC 3339 UTC text) the store stamps and judges expiry with.
     """
     spec = spec_of_version(api_version) if api_version is not None else None
-    return MockApp(seed, token=token, faults=faults, max_body=max_body, spec=spec)
+    return MockApp(seed, token=token, faults=faults, max_body=max_body, spec=spec, now=now)

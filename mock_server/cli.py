@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from mock_server import DEFAULT_TOKEN, TOKEN_ENV
 from mock_server.app import create_app
-from mock_server.faults import FAULTS, UnknownFaultError, check_faults
+from mock_server.faults import FAULTS, REGISTRY, UnknownFaultError, check_faults
 from mock_server.seed import SeedError, load_seed
 from mock_server.serve import HEAD_TIMEOUT, ServerError, serve_forever
 from promo_spec.versions import known_versions
@@ -27,7 +27,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--fault", action="append", default=[], metavar="NAME", help="break one behaviour on purpose (repeatable)"
     )
-    parser.add_argument("--list-faults", action="store_true", help="print the fault names and exit")
+    parser.add_argument(
+        "--list-faults", action="store_true", help="print each fault's name, what it breaks and where it is declared"
+    )
     versions = known_versions()
     parser.add_argument(
         "--api-version",
@@ -56,8 +58,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if args.list_faults:
-        for name, text in FAULTS.items():
-            print(f"{name}: {text}")
+        for name, registered in REGISTRY.items():
+            version = f"; v{registered.api_version} only" if registered.api_version else ""
+            print(f"{name}: {registered.breaks} ({registered.declared_at}{version})")
         return 0
     if not 0 <= args.port <= 65535:
         parser.error(f"--port must be between 0 and 65535, not {args.port}")

@@ -6,15 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
-
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from mock_server.auth import TokenAuth
 from mock_server.handlers import Context, Envelope, Request
 from mock_server.matching import Directory
 from mock_server.seed import Profile
 from mock_server.store import Store
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
 
 Handler = Callable[[Context, Request], Envelope]
 

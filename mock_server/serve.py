@@ -1,5 +1,5 @@
 """Serve the mock over HTTP with granian (Rust, hyper): in the foreground for ``promo-mock`` (``serve_forever``),
-or as a ``promo-mock`` child process for embedding (``start_background``).
+or as a ``promo-mock`` child process for embedding (``start_background``; ``launch`` for a command line as written).
 
 HTTP/1.1 is granian's: parsing, keep-alive, pipelining, chunked bodies, ``100 Continue``, the timeout on a
 request head, backpressure, and the graceful shutdown on SIGTERM or SIGINT (requests in flight are answered,
@@ -302,11 +302,23 @@ def start_background(
         command += ["--seed", str(seed_path)]
     for name in sorted(faults):
         command += ["--fault", name]
-    env = {**os.environ, TOKEN_ENV: token}
+    return launch(command, env={TOKEN_ENV: token}, stderr=stderr)
+
+
+def launch(
+    command: list[str], *, env: dict[str, str] | None = None, cwd: Path | str | None = None, stderr: Any = None
+) -> RunningServer:
+    """Run a ``promo-mock`` command line as given and return once it prints its ``listening on URL`` line.
+
+    The one place that starts promo-mock and reads its banner: ``start_background`` builds the command from
+    keyword options; tests that run a command as a README writes it pass that command here. ``env`` is added to
+    this process's environment. ServerError (with promo-mock's own last words) when no banner comes.
+    """
     process = subprocess.Popen(
         command,
-        env=env,
-        stdin=subprocess.PIPE,  # closed when this process ends, however it ends: the mock then stops too
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
+        stdin=subprocess.PIPE,  # closed when this process ends, however it ends (--stop-on-stdin-eof then stops it)
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE if stderr is None else stderr,
         text=True,

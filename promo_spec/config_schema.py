@@ -6,10 +6,12 @@ import difflib
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+from promo_spec.compiled import CompiledChecker
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
 
 
 @dataclass(frozen=True)
@@ -21,11 +23,17 @@ class Problem:
     kind: str  # unknown | missing | value
 
 
-def load_schema(path: Path) -> Draft202012Validator:
-    """Read a JSON Schema file and return its validator (the schema itself is checked first)."""
+def load_schema(path: Path) -> CompiledChecker:
+    """Read a JSON Schema file and return its checker (the schema itself is checked first).
+
+    The checker yields jsonschema's errors; a valid document is told apart by jsonschema-rs where that is
+    exact (``promo_spec.compiled``), so reading a good file does not import jsonschema.
+    """
     schema = json.loads(path.read_text(encoding="utf-8"))
-    Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
+    checker = CompiledChecker(schema)
+    if checker.inexact:
+        checker.explainer()  # jsonschema checks the schema itself now, as it always did
+    return checker
 
 
 def join(path: str, key: Any) -> str:
@@ -68,7 +76,7 @@ def _value(error: ValidationError, where: str) -> Problem:
     return Problem(where, error.message, "value")
 
 
-def problems(validator: Draft202012Validator, document: Any) -> list[Problem]:
+def problems(validator: CompiledChecker, document: Any) -> list[Problem]:
     """Every problem of ``document``, unknown keys first, then missing keys, then bad values; [] when valid.
 
     Unknown keys come first because a typo (``base_ur``) also makes the intended key missing.

@@ -14,12 +14,11 @@ import copy
 from typing import Any
 
 import jsonpath
-from jsonschema import Draft202012Validator
 
+from promo_spec.compiled import compiled_checker
 from promo_spec.errors import SpecError
 
 # RFC 9535 only (no python-jsonpath extensions), so a target means the same in any Overlay tool.
-_JSONPATH = jsonpath.JSONPathEnvironment(strict=True)
 
 # The Overlay 1.0 document structure (after the OpenAPI Initiative's published schema), compacted.
 _OVERLAY_SCHEMA: dict[str, Any] = {
@@ -64,7 +63,7 @@ def _pointer(parts: list[Any] | tuple[Any, ...]) -> str:
 
 def check_overlay(overlay: Any, *, path: str) -> None:
     """Raise SpecError at the first place where ``overlay`` is not an Overlay 1.0 document."""
-    errors = sorted(Draft202012Validator(_OVERLAY_SCHEMA).iter_errors(overlay), key=lambda e: list(e.absolute_path))
+    errors = sorted(compiled_checker(_OVERLAY_SCHEMA).iter_errors(overlay), key=lambda e: list(e.absolute_path))
     if errors:
         first = errors[0]
         raise SpecError(path, _pointer(list(first.absolute_path)), f"not an Overlay 1.0 document: {first.message}")
@@ -78,7 +77,7 @@ def apply_overlay(document: dict[str, Any], overlay: dict[str, Any], *, path: st
         at = f"/actions/{index}"
         target = action["target"]
         try:
-            query = _JSONPATH.compile(target)
+            query = jsonpath.compile(target, strict=True)  # RFC 9535 (the library's own strict environment)
         except jsonpath.JSONPathError as exc:
             raise SpecError(path, f"{at}/target", f"invalid JSONPath {target!r}: {exc}") from None
         matches = list(query.finditer(result))

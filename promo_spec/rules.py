@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import yaml
-
+from promo_spec.compiled import compiled_checker
+from promo_spec.document import shared_document
 from promo_spec.errors import SpecError
 from promo_spec.locate import vocabulary_path
 
@@ -59,9 +58,7 @@ class Rule:
 
 
 def _vocabulary() -> Any:
-    from jsonschema import Draft202012Validator
-
-    return Draft202012Validator(yaml.safe_load(Path(vocabulary_path()).read_text(encoding="utf-8")))
+    return compiled_checker(shared_document(vocabulary_path()))
 
 
 def parse_rules(

@@ -11,11 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import yaml
-
+from promo_spec.compiled import compiled_checker
+from promo_spec.document import shared_document
 from promo_spec.errors import SpecError
 from promo_spec.locate import vocabulary_path
 
@@ -59,12 +58,7 @@ def _walk(node: Any, pointer: str) -> Iterator[tuple[str, dict[str, Any]]]:
 def parse_stances(document: dict[str, Any], *, path: str, check_vocabulary: bool = True) -> tuple[StanceMark, ...]:
     """Every ``x-stances`` mark of the document, checked: the vocabulary's ``$defs/stances``, a keyword the node
     has, a number the stance list has (older revisions without marks load as before)."""
-    validator = None
-    if check_vocabulary:
-        from jsonschema import Draft202012Validator
-
-        vocabulary = yaml.safe_load(Path(vocabulary_path()).read_text(encoding="utf-8"))
-        validator = Draft202012Validator(vocabulary["$defs"]["stances"])
+    validator = compiled_checker(shared_document(vocabulary_path())["$defs"]["stances"]) if check_vocabulary else None
     numbers = stance_numbers(str(document.get("info", {}).get("description", "")))
     found: list[StanceMark] = []
     for pointer, node in _walk(document, ""):

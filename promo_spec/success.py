@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import yaml
-
+from promo_spec.compiled import compiled_checker
+from promo_spec.document import shared_document
 from promo_spec.errors import SpecError
 from promo_spec.locate import vocabulary_path
 
@@ -24,7 +23,7 @@ class Success:
 
 def postcondition_terms() -> tuple[str, ...]:
     """Every postcondition term the vocabulary (``$defs/success``) knows."""
-    vocabulary = yaml.safe_load(Path(vocabulary_path()).read_text(encoding="utf-8"))
+    vocabulary = shared_document(vocabulary_path())
     return tuple(vocabulary["$defs"]["success"]["properties"]["postconditions"]["items"]["enum"])
 
 
@@ -32,12 +31,7 @@ def parse_success(
     spec: dict[str, Any], operation_ids: dict[str, str], *, path: str, check_vocabulary: bool = True
 ) -> dict[str, Success]:
     """Every operation's ``x-success``, checked against the vocabulary; operations without one are left out."""
-    validator = None
-    if check_vocabulary:
-        from jsonschema import Draft202012Validator
-
-        vocabulary = yaml.safe_load(Path(vocabulary_path()).read_text(encoding="utf-8"))
-        validator = Draft202012Validator(vocabulary["$defs"]["success"])
+    validator = compiled_checker(shared_document(vocabulary_path())["$defs"]["success"]) if check_vocabulary else None
     found: dict[str, Success] = {}
     for op_id, pointer in operation_ids.items():
         node: Any = spec

@@ -1,7 +1,8 @@
 """Remember specs that passed validation, so unchanged specs are not validated again.
 
-The key is a SHA-256 of the spec's bytes, the rule vocabulary's bytes and the versions
-of the validating libraries; a marker file per key lives in ``$PROMO_SPEC_CACHE`` (default
+The key is a SHA-256 of the spec's bytes, the rule vocabulary's bytes, the versions of the
+validating libraries and the source of the validating modules (``openapi_check``, ``compiled``,
+``rules``, ``success``); a marker file per key lives in ``$PROMO_SPEC_CACHE`` (default
 ``~/.cache/promo-spec``). Only successful validations are remembered, so a broken spec
 is always validated and always reported. ``PROMO_SPEC_CACHE=off`` disables the cache.
 """
@@ -9,8 +10,8 @@ is always validated and always reported. ``PROMO_SPEC_CACHE=off`` disables the c
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
-from importlib import metadata
 from pathlib import Path
 
 
@@ -21,14 +22,37 @@ def _directory() -> Path | None:
     return Path(setting) if setting else Path.home() / ".cache" / "promo-spec"
 
 
+# (distribution, import name) of every library whose verdict a remembered validation stands for.
+_VALIDATING = (
+    ("openapi-spec-validator", "openapi_spec_validator"),
+    ("openapi-schema-validator", "openapi_schema_validator"),
+    ("jsonschema-rs", "jsonschema_rs"),
+    ("jsonschema", "jsonschema"),
+    ("PyYAML", "yaml"),
+)
+_OWN = ("openapi_check.py", "compiled.py", "rules.py", "success.py", "loader.py")
+
+
+def _installed_version(distribution: str, module: str) -> str:
+    """The installed version, read from the ``*.dist-info`` beside the package (importlib.metadata costs 50 ms)."""
+    found = importlib.util.find_spec(module)
+    if found is None or found.origin is None:
+        return "?"
+    locations = list(found.submodule_search_locations or [])
+    site = Path(locations[0]).parent if locations else Path(found.origin).parent
+    prefix = distribution.lower().replace("-", "_") + "-"
+    try:
+        names = [n for n in os.listdir(site) if n.lower().endswith(".dist-info") and n.lower().startswith(prefix)]
+    except OSError:
+        return "?"
+    return names[0][len(prefix) : -len(".dist-info")] if len(names) == 1 else "?"
+
+
 def _versions() -> str:
-    found = []
-    for name in ("openapi-spec-validator", "jsonschema", "PyYAML"):
-        try:
-            found.append(f"{name}={metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            found.append(f"{name}=?")
-    return ";".join(found)
+    found = [f"{name}={_installed_version(name, module)}" for name, module in _VALIDATING]
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256(b"".join((here / name).read_bytes() for name in _OWN)).hexdigest()[:16]
+    return ";".join([*found, f"promo_spec={digest}"])
 
 
 def key_of(spec_bytes: bytes, vocabulary_bytes: bytes) -> str:

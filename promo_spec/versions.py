@@ -9,11 +9,12 @@ version can be resolved as it was at any commit.
 from __future__ import annotations
 
 import re
-import subprocess
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
+from promo_spec.document import load_document
 from promo_spec.errors import SpecError
 from promo_spec.locate import REPO_ROOT, SPEC_DIR
 
@@ -67,6 +68,8 @@ class GitSource:
     spec_dir: str = "spec"
 
     def _git(self, *args: str) -> bytes:
+        import subprocess  # only a revision's files need git: not imported on the working tree's path
+
         try:
             done = subprocess.run(["git", "-C", str(self.repo), *args], capture_output=True, check=False, timeout=60)
         except (OSError, subprocess.TimeoutExpired) as exc:
@@ -114,13 +117,17 @@ def overlay_files(source: Source | None = None) -> dict[str, str]:
 
 def base_version(source: Source | None = None) -> str:
     """Return ``info.version`` of the base document."""
-    from promo_spec.loader import load_document
-
     src = source or DirectorySource()
-    document = load_document(Path(src.label(BASE_FILE)), src.read(BASE_FILE))
+    return _stated_version(src.label(BASE_FILE), src.read(BASE_FILE))
+
+
+@lru_cache(maxsize=8)
+def _stated_version(label: str, raw: bytes) -> str:
+    """``info.version`` of a base file's bytes (asked for several times per command: parsed once)."""
+    document = load_document(Path(label), raw)
     version = (document.get("info") or {}).get("version")
     if not isinstance(version, str) or not version:
-        raise SpecError(src.label(BASE_FILE), "/info/version", "the base file must state its API version (a string)")
+        raise SpecError(label, "/info/version", "the base file must state its API version (a string)")
     return version
 
 
@@ -147,8 +154,7 @@ class Resolved:
 
 def resolve(version: str, source: Source | None = None) -> Resolved:
     """Return the complete document of ``version``: the base with every overlay up to it applied, in order."""
-    from promo_spec.loader import load_document
-    from promo_spec.overlay import apply_overlay
+    from promo_spec.overlay import apply_overlay  # python-jsonpath: imported only when an overlay is applied
 
     src = source or DirectorySource()
     known = known_versions(src)

@@ -149,6 +149,11 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def escape_text(value: str) -> str:
+    """``value`` as XML character data, as ElementTree writes element text: ``&``, ``<`` and ``>`` escaped."""
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _fill(parent: ET.Element, name: str, value: Any) -> None:
     if isinstance(value, list):
         for item in value:

@@ -31,7 +31,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from delay_proxy import delayed
 
-from contract_tests.power import run_suite, serving_mock, write_target
+from contract_tests.harness import run_suite, serving_mock, write_target
 from mock_server.seed import default_seed_path
 
 TOKEN = "bench-contract-token"

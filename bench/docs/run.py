@@ -31,10 +31,11 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from contract_tests import history  # noqa: E402
-from contract_tests.exchange import Exchange, Masker  # noqa: E402
+from contract_tests.masking import Masker  # noqa: E402
 from contract_tests.rule_log import RuleLog  # noqa: E402
 from contract_tests.rule_setup import rule_cases  # noqa: E402
 from contract_tests.verdicts import CaseOutcome, reproduce_command, rule_verdicts  # noqa: E402
+from contract_tests.wire import Exchange  # noqa: E402
 from promo_spec import load_spec  # noqa: E402
 from promo_spec.versions import known_versions  # noqa: E402
 

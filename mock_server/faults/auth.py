@@ -4,13 +4,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING
 
 from mock_server.faults.registry import Override, fault
 from mock_server.faults.wrapping import Authenticate, auth_fault
 from mock_server.handlers import Request
 from mock_server.parts import Parts
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
 
 # The bearer header of v74 (facts sheet section 5): the faults reading it are for a mock serving v74.
 HEADER_OPERATIONS = ("import", "get", "activate")  # auth-header-some-operations honours the header only here
@@ -20,12 +22,12 @@ Accepts = Callable[[Parts, Request, str | None], bool]  # (parts, request, beare
 
 
 def _accepted_when(
-    name: str, breaks: str, *, caught_by: tuple[str, ...], api_version: str | None = None
+    name: str, breaks: str, *, oracles: tuple[str, ...], api_version: str | None = None
 ) -> Callable[[Accepts], Override]:
     """Decorator: register ``name``, under which the requests that the predicate accepts pass unchecked."""
 
     def register(accepts: Accepts) -> Override:
-        @auth_fault(name, breaks, caught_by=caught_by, api_version=api_version)
+        @auth_fault(name, breaks, oracles=oracles, api_version=api_version)
         def authenticate(
             faithful: Authenticate, parts: Parts, op_id: str, request: Request, bearer: str | None
         ) -> None:
@@ -37,10 +39,10 @@ def _accepted_when(
     return register
 
 
-def _header_read_only_on(name: str, breaks: str, *, caught_by: tuple[str, ...], ops: tuple[str, ...]) -> Override:
+def _header_read_only_on(name: str, breaks: str, *, oracles: tuple[str, ...], ops: tuple[str, ...]) -> Override:
     """Register the v74 fault ``name``: the bearer header counts on ``ops`` only (as if absent elsewhere)."""
 
-    @auth_fault(name, breaks, caught_by=caught_by, api_version="74")
+    @auth_fault(name, breaks, oracles=oracles, api_version="74")
     def authenticate(faithful: Authenticate, _parts: Parts, op_id: str, request: Request, bearer: str | None) -> None:
         faithful(op_id, request, bearer if op_id in ops else None)
 
@@ -53,7 +55,7 @@ def _body_token(request: Request) -> str:
     return token if isinstance(token, str) else ""
 
 
-@auth_fault("auth-missing-accepted", "requests without a token are served", caught_by=("auth.token-missing",))
+@auth_fault("auth-missing-accepted", "requests without a token are served", oracles=("[rule auth.token-missing]",))
 def _auth_missing_accepted(
     faithful: Authenticate, _parts: Parts, op_id: str, request: Request, bearer: str | None
 ) -> None:
@@ -63,7 +65,7 @@ def _auth_missing_accepted(
     faithful(op_id, request, bearer)
 
 
-@_accepted_when("auth-any-token", "any non-empty token is accepted", caught_by=("auth.token-wrong",))
+@_accepted_when("auth-any-token", "any non-empty token is accepted", oracles=("[rule auth.token-wrong]",))
 def _auth_any_token(_parts: Parts, request: Request, _bearer: str | None) -> bool:
     return _body_token(request) != ""
 
@@ -71,7 +73,7 @@ def _auth_any_token(_parts: Parts, request: Request, _bearer: str | None) -> boo
 @_accepted_when(
     "auth-prefix-token",
     "a token that the real one starts with, or that starts with the real one, is accepted",
-    caught_by=("auth.token-wrong",),
+    oracles=("[rule auth.token-wrong]",),
 )
 def _auth_prefix_token(parts: Parts, request: Request, _bearer: str | None) -> bool:
     return parts.auth.related(_body_token(request))
@@ -80,7 +82,7 @@ def _auth_prefix_token(parts: Parts, request: Request, _bearer: str | None) -> b
 _header_read_only_on(
     "auth-header-ignored",
     "v74: the Authorization header is ignored (only the body token counts), as in v72",
-    caught_by=("auth.header-token",),
+    oracles=("[rule auth.header-token]",),
     ops=(),
 )
 
@@ -88,7 +90,7 @@ _header_read_only_on(
 @_accepted_when(
     "auth-header-any-token",
     "v74: any non-empty token in the Authorization header is accepted",
-    caught_by=("auth.header-token-wrong",),
+    oracles=("[rule auth.header-token-wrong]",),
     api_version="74",
 )
 def _auth_header_any_token(_parts: Parts, request: Request, bearer: str | None) -> bool:
@@ -98,7 +100,7 @@ def _auth_header_any_token(_parts: Parts, request: Request, bearer: str | None) 
 _header_read_only_on(
     "auth-header-some-operations",
     f"v74: the Authorization header is honoured on {', '.join(HEADER_OPERATIONS)} only, ignored elsewhere",
-    caught_by=("auth.header-token",),
+    oracles=("[rule auth.header-token]",),
     ops=HEADER_OPERATIONS,
 )
 
@@ -107,7 +109,7 @@ _header_read_only_on(
     "update-no-options-ok",
     "update without activated and expire_date answers error 0",
     part="validation",
-    caught_by=("update.no-options",),
+    oracles=("[rule update.no-options]", "[rule request.invalid]"),
 )
 def _update_no_options_ok(parts: Parts) -> None:
     faithful = parts.schema_errors

@@ -27,7 +27,7 @@ CREATION_DISALLOWED_SEED = "creation_disallowed_seed.yaml"  # programs 12 and 13
     "format-type-unchecked",
     "a format that is no string (true, a list, an object) is not refused: the request is served, in JSON",
     part="validation",
-    caught_by=("test_api",),
+    oracles=("[rule request.invalid] a request that breaks a documented constraint got error 0",),
 )
 def _format_type_unchecked(parts: Parts) -> None:
     # an integer format is the other reading of stance 1 (typed int on four pages); the others break every page
@@ -47,7 +47,7 @@ def _format_type_unchecked(parts: Parts) -> None:
     "creation-disallowed-ignored",
     "attach of a code the program does not hold imports and attaches it also where the program does not create codes",
     op="attach",
-    caught_by=("attach.code-unknown-creation-disallowed",),
+    oracles=("[rule attach.code-unknown-creation-disallowed]",),
     seed=CREATION_DISALLOWED_SEED,
 )
 def _creation_disallowed_ignored(faithful: Handler, ctx: Context, request: Request) -> Envelope:
@@ -69,7 +69,7 @@ def _creation_disallowed_ignored(faithful: Handler, ctx: Context, request: Reque
     "attach-http-500",
     "attach answers HTTP 500 (the envelope it carries is the faithful one)",
     part="status",
-    caught_by=("attach.code-free",),
+    oracles=("[preflight] an HTTP 5xx answer",),
 )
 def _attach_http_500(parts: Parts) -> None:
     faithful = parts.status
@@ -83,7 +83,7 @@ def _attach_http_500(parts: Parts) -> None:
 @decode_fault(
     "json-requests-refused",
     "every JSON request is refused with error 400 'Incorrect request' (XML requests are served)",
-    caught_by=("import.codes-new", "test_api"),
+    oracles=("[preflight] a valid request refused",),
 )
 def _json_requests_refused(faithful: Decode, body: bytes, kind: str, schema: dict[str, Any]) -> Request:
     if kind == "json":
@@ -94,7 +94,7 @@ def _json_requests_refused(faithful: Decode, body: bytes, kind: str, schema: dic
 @encode_fault(
     "error-as-string",
     "JSON answers carry error as a string ('0' on success)",
-    caught_by=("export_all.lists-program", "test_api"),
+    oracles=("[preflight] a broken envelope",),
 )
 def _error_as_string(faithful: Encode, envelope: Envelope, fmt: str) -> tuple[bytes, str]:
     return faithful({**envelope, "error": str(envelope["error"])} if fmt == "json" else envelope, fmt)
@@ -104,7 +104,7 @@ def _error_as_string(faithful: Encode, envelope: Envelope, fmt: str) -> tuple[by
     "export-other-program",
     "export_all of a program without free codes lists the first program's codes instead",
     op="export_all",
-    caught_by=("export_all.lists-program",),
+    oracles=("[preflight] contradicting answers",),
 )
 def _export_other_program(faithful: Handler, ctx: Context, request: Request) -> Envelope:
     program = program_of(ctx, request)

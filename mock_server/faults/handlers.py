@@ -22,10 +22,10 @@ def known_code(ctx: Context, request: Request) -> tuple[ProgramState, CodeState]
     return program, program.codes[code]
 
 
-def restricted_attach_accepted(name: str, breaks: str, *, caught_by: tuple[str, ...], moves: bool) -> Override:
+def restricted_attach_accepted(name: str, breaks: str, *, oracles: tuple[str, ...], moves: bool) -> Override:
     """Register ``name``: attach of a personal code held by another profile succeeds; the code ``moves``, or not."""
 
-    @handler_fault(name, breaks, op="attach", caught_by=caught_by)
+    @handler_fault(name, breaks, op="attach", oracles=oracles)
     def attach(faithful: Handler, ctx: Context, request: Request) -> Envelope:
         found = known_code(ctx, request)
         if found is None or not found[0].personal or not found[1].holders:
@@ -58,7 +58,7 @@ def without(*keys: str) -> Callable[[Record], None]:
 restricted_attach_accepted(
     "restricted-reattach",
     "attach of a personal code held by another profile succeeds and moves the code",
-    caught_by=("attach.code-attached-restricted", "test_concurrent_attach_has_one_winner"),
+    oracles=("[rule attach.code-attached-restricted]", "[invariant restricted-single-holder]"),
     moves=True,
 )
 
@@ -67,7 +67,7 @@ restricted_attach_accepted(
     "unknown-code-rejected",
     "attach with a code the program does not hold errs instead of importing it",
     op="attach",
-    caught_by=("attach.code-unknown",),
+    oracles=("[rule attach.code-unknown]",),
 )
 def _unknown_code_rejected(faithful: Handler, ctx: Context, request: Request) -> Envelope:
     code = request.get("code")
@@ -82,7 +82,7 @@ def _unknown_code_rejected(faithful: Handler, ctx: Context, request: Request) ->
     "universal-single-use",
     "a universal code held by one profile cannot be attached to another",
     op="attach",
-    caught_by=("attach.code-attached-universal",),
+    oracles=("[rule attach.code-attached-universal]",),
 )
 def _universal_single_use(faithful: Handler, ctx: Context, request: Request) -> Envelope:
     found = known_code(ctx, request)
@@ -96,7 +96,7 @@ def _universal_single_use(faithful: Handler, ctx: Context, request: Request) -> 
     "pool-draw-noop",
     "attach without a code answers error 0 but attaches nothing",
     op="attach",
-    caught_by=("attach.no-code-free-available",),
+    oracles=("[rule attach.no-code-free-available]", "[postcondition matched_profile_holds_code]"),
 )
 def _pool_draw_noop(faithful: Handler, ctx: Context, request: Request) -> Envelope:
     if request.get("code") is not None:
@@ -116,7 +116,7 @@ def _pool_draw_noop(faithful: Handler, ctx: Context, request: Request) -> Envelo
     "detach-several-allowed",
     "detach of a code attached to several profiles succeeds",
     op="detach",
-    caught_by=("detach.code-attached-several",),
+    oracles=("[rule detach.code-attached-several]",),
 )
 def _detach_several_allowed(faithful: Handler, ctx: Context, request: Request) -> Envelope:
     found = known_code(ctx, request)
@@ -135,7 +135,7 @@ def _detach_several_allowed(faithful: Handler, ctx: Context, request: Request) -
     "detach-without-code-ok",
     "detach without a code answers error 0",
     op="detach",
-    caught_by=("detach.code-omitted",),
+    oracles=("[rule detach.code-omitted]",),
 )
 def _detach_without_code_ok(faithful: Handler, ctx: Context, request: Request) -> Envelope:
     if request.get("code") is not None:
@@ -149,7 +149,7 @@ def _detach_without_code_ok(faithful: Handler, ctx: Context, request: Request) -
     "activate-unattached-ok",
     "activate of a free code succeeds and activates it",
     op="activate",
-    caught_by=("activate.code-free",),
+    oracles=("[rule activate.code-free]",),
 )
 def _activate_unattached_ok(faithful: Handler, ctx: Context, request: Request) -> Envelope:
     program = program_of(ctx, request)
@@ -165,7 +165,7 @@ def _activate_unattached_ok(faithful: Handler, ctx: Context, request: Request) -
     "activate-wrong-code",
     "activate activates another attached code of the program instead of the requested one",
     op="activate",
-    caught_by=("activate.code-attached",),
+    oracles=("[rule activate.code-attached]", "[frame]", "[postcondition code_activated]"),
 )
 def _activate_wrong_code(faithful: Handler, ctx: Context, request: Request) -> Envelope:
     program = program_of(ctx, request)
@@ -184,7 +184,7 @@ def _activate_wrong_code(faithful: Handler, ctx: Context, request: Request) -> E
     "import-duplicate-overwrites",
     "importing a code the program holds resets it to free and counts it as inserted",
     op="import",
-    caught_by=("import.codes-duplicate",),
+    oracles=("[rule import.codes-duplicate]",),
 )
 def _import_duplicate_overwrites(faithful: Handler, ctx: Context, request: Request) -> Envelope:
     program = program_of(ctx, request)
@@ -198,13 +198,18 @@ records_edited(
     "get-hides-profile",
     "get omits profile_id and database_id of an attached code",
     op="get",
-    caught_by=("get.code-attached", "test_concurrent_attach_has_one_winner"),
+    oracles=("[rule get.code-attached]", "[postcondition matched_profile_holds_code]"),
     edit=without("profile_id", "database_id"),
 )
 records_edited(
     "export-omits-activated",
     "export_all never shows activated",
     op="export_all",
-    caught_by=("export_all.lists-program", "activate.code-attached"),
+    oracles=(
+        "[rule export_all.lists-program]",
+        "[rule activate.code-attached]",
+        "[invariant get-export-agree]",
+        "[postcondition code_activated]",
+    ),
     edit=without("activated"),
 )

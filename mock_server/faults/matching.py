@@ -25,7 +25,7 @@ def _profiles_of(parts: Parts, request: Request) -> list[Profile]:
 @matching_fault(
     "phone-matching-broken",
     "matching by phone picks the first profile of the database",
-    caught_by=("attach.code-free",),
+    oracles=("[rule attach.code-free]", "[postcondition matched_profile_holds_code]"),
 )
 def _phone_matching_broken(faithful: FindProfile, parts: Parts, request: Request) -> Profile:
     if request.get("matching") == "phone":
@@ -38,7 +38,7 @@ def _phone_matching_broken(faithful: FindProfile, parts: Parts, request: Request
 @matching_fault(
     "custom-matching-ignores-name",
     "custom matching compares field_value with every custom field, ignoring field_name",
-    caught_by=("attach.code-free",),
+    oracles=("[rule attach.code-free]", "[postcondition matched_profile_holds_code]"),
 )
 def _custom_matching_ignores_name(faithful: FindProfile, parts: Parts, request: Request) -> Profile:
     if request.get("matching") == "custom":
@@ -52,14 +52,16 @@ def _custom_matching_ignores_name(faithful: FindProfile, parts: Parts, request: 
 @matching_fault(
     "default-matching-profile-id",
     "without matching, the profile is found by profile_id instead of email",
-    caught_by=("attach.matching-default",),
+    oracles=("[rule attach.matching-default]",),
 )
 def _default_matching_profile_id(faithful: FindProfile, _parts: Parts, request: Request) -> Profile:
     return faithful({**request, "matching": "profile_id"} if request.get("matching") is None else request)
 
 
 @matching_fault(
-    "db-scope-ignored", "matching searches every database, the last one first", caught_by=("attach.code-free",)
+    "db-scope-ignored",
+    "matching searches every database, the last one first",
+    oracles=("[rule attach.code-free]", "[postcondition matched_profile_holds_code]"),
 )
 def _db_scope_ignored(faithful: FindProfile, parts: Parts, request: Request) -> Profile:
     if request["db_id"] in parts.directory.databases:

@@ -26,21 +26,12 @@ from mock_server.parts import Handler, Parts
 from mock_server.seed import Profile
 from promo_spec.media import JSON_TYPE
 
-# Each write operation answers error 0 and changes nothing; the rule whose postcondition catches it.
-NOOP_RULES = (
-    ("import", "import.codes-new"),
-    ("attach", "attach.code-free"),
-    ("detach", "detach.code-attached"),
-    ("activate", "activate.code-attached"),
-    ("update", "update.activate"),
-)
 
-
-def _success_without_effect(op: str, rule: str) -> Override:
-    """Register ``<op>-noop``: ``op`` answers error 0 once the faithful checks of program and code pass, and changes
+def _success_without_effect(name: str, *, op: str, oracles: tuple[str, ...]) -> Override:
+    """Register ``name``: ``op`` answers error 0 once the faithful checks of program and code pass, and changes
     nothing."""
 
-    @handler_fault(f"{op}-noop", f"{op} answers error 0 but changes nothing", op=op, caught_by=(rule,))
+    @handler_fault(name, f"{op} answers error 0 but changes nothing", op=op, oracles=oracles)
     def noop(_faithful: Handler, ctx: Context, request: Request) -> Envelope:
         if op in ("attach", "detach"):
             ctx.holder(request)  # the profile must still be found
@@ -57,14 +48,18 @@ def _success_without_effect(op: str, rule: str) -> Override:
     return noop
 
 
-for _op, _rule in NOOP_RULES:
-    _success_without_effect(_op, _rule)
+# Each write operation answers error 0 and changes nothing: only the postcondition of its x-success catches it.
+_success_without_effect("import-noop", op="import", oracles=("[postcondition items_agree_with_listing]",))
+_success_without_effect("attach-noop", op="attach", oracles=("[postcondition matched_profile_holds_code]",))
+_success_without_effect("detach-noop", op="detach", oracles=("[postcondition matched_profile_released_code]",))
+_success_without_effect("activate-noop", op="activate", oracles=("[postcondition code_activated]",))
+_success_without_effect("update-noop", op="update", oracles=("[postcondition requested_state_shown]",))
 
 
 restricted_attach_accepted(
     "restricted-second-holder",
     "attach of a personal code held by another profile succeeds and adds a second holder",
-    caught_by=("attach.code-attached-restricted", "test_concurrent_attach_has_one_winner"),
+    oracles=("[invariant restricted-single-holder]",),
     moves=False,
 )
 
@@ -72,7 +67,7 @@ restricted_attach_accepted(
 @matching_fault(
     "unknown-db-first-database",
     "attach and detach with a db_id the mock lacks match in the first database instead",
-    caught_by=("test_request_outside_the_target_changes_nothing_else",),
+    oracles=("[postcondition matched_profile_holds_code]", "[frame]"),
 )
 def _unknown_db_first_database(faithful: FindProfile, parts: Parts, request: Request) -> Profile:
     known = request["db_id"] in parts.directory.databases
@@ -84,7 +79,7 @@ def _unknown_db_first_database(faithful: FindProfile, parts: Parts, request: Req
     "a code the named program lacks is looked up in every program",
     op="get",
     also=("activate", "update", "detach"),
-    caught_by=("test_request_outside_the_target_changes_nothing_else",),
+    oracles=("[frame]", "[postcondition describes_listed_code]", "[invariant get-export-agree]"),
 )
 def _program_scope_ignored(faithful: Handler, ctx: Context, request: Request) -> Envelope:
     # The request goes on with loyalty_id moved to a program holding its code, when the named one lacks it.
@@ -97,9 +92,7 @@ def _program_scope_ignored(faithful: Handler, ctx: Context, request: Request) ->
     return faithful(ctx, request)
 
 
-@encode_fault(
-    "json-labelled-text", "JSON answers are labelled text/plain", caught_by=("auth.token-missing", "test_api")
-)
+@encode_fault("json-labelled-text", "JSON answers are labelled text/plain", oracles=("[wire-label]",))
 def _json_labelled_text(faithful: Encode, envelope: Envelope, fmt: str) -> tuple[bytes, str]:
     body, content_type = faithful(envelope, fmt)
     return body, "text/plain; charset=utf-8" if content_type == JSON_TYPE else content_type
@@ -109,7 +102,7 @@ def _json_labelled_text(faithful: Encode, envelope: Envelope, fmt: str) -> tuple
     "refused-activate-applied",
     "activate of a free code is refused but the code is activated anyway",
     op="activate",
-    caught_by=("activate.code-free",),
+    oracles=("[frame] a refused request changed",),
 )
 def _refused_activate_applied(faithful: Handler, ctx: Context, request: Request) -> Envelope:
     found = known_code(ctx, request)
@@ -124,7 +117,7 @@ def _refused_activate_applied(faithful: Handler, ctx: Context, request: Request)
     "clock-backwards",
     "the clock runs backwards (every timestamp is earlier than the one before)",
     part="store",
-    caught_by=("attach.code-free", "test_state_machine"),
+    oracles=("[invariant timestamps]",),
 )
 def _clock_backwards(parts: Parts) -> None:
     parts.store.now = clock.backwards()
@@ -138,6 +131,6 @@ records_edited(
     "export-respells-markup",
     "export_all lists codes with markup characters HTML-escaped",
     op="export_all",
-    caught_by=("export_all.lists-program", "test_state_machine"),
+    oracles=("[invariant codes-persist]", "[invariant get-export-agree]"),
     edit=_code_html_escaped,
 )

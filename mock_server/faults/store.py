@@ -15,7 +15,7 @@ RACE_SLEEP = 0.02  # attach-race: long enough for concurrent requests to interle
     "attach-race",
     "attach checks and sets without the lock, sleeping 20 ms in between",
     part="store",
-    caught_by=("test_concurrent_attach_has_one_winner",),
+    oracles=("[invariant restricted-single-holder]",),
 )
 def _attach_race(parts: Parts) -> None:
     # The store's lock excludes nothing, and its clock (read by attach between the check and the set)

@@ -15,7 +15,7 @@ from promo_spec.xml_codec import to_xml
 @decode_fault(
     "xml-request-rejected",
     "XML request bodies are refused",
-    caught_by=("auth.token-missing", "get.code-free", "test_api"),
+    oracles=("[rule auth.token-missing]", "[rule get.code-free]"),
 )
 def _xml_request_rejected(faithful: Decode, body: bytes, kind: str, schema: dict[str, Any]) -> Request:
     if kind == "xml":
@@ -26,7 +26,7 @@ def _xml_request_rejected(faithful: Decode, body: bytes, kind: str, schema: dict
 @decode_fault(
     "xml-request-last-repeat-only",
     "an XML array (repeated elements, as <codes>) keeps only its last element",
-    caught_by=("import.codes-new",),
+    oracles=("[rule import.codes-new]", "[postcondition items_agree_with_listing]"),
 )
 def _xml_request_last_repeat_only(faithful: Decode, body: bytes, kind: str, schema: dict[str, Any]) -> Request:
     request = faithful(body, kind, schema)
@@ -48,7 +48,7 @@ def _numeric_booleans(value: Any) -> Any:
 @encode_fault(
     "xml-response-wrong-shape",
     "format=xml writes booleans as 1/0 under a <response> root",
-    caught_by=("auth.token-missing", "get.code-free", "test_api"),
+    oracles=("[rule auth.token-missing]", "[rule get.code-free]"),
 )
 def _xml_response_wrong_shape(faithful: Encode, envelope: Envelope, fmt: str) -> tuple[bytes, str]:
     if fmt != "xml":
@@ -57,6 +57,6 @@ def _xml_response_wrong_shape(faithful: Encode, envelope: Envelope, fmt: str) ->
     return b"<response>" + body[len(b"<xml>") : -len(b"</xml>")] + b"</response>", XML_TYPE
 
 
-@encode_fault("format-ignored", "format=xml answers JSON", caught_by=("import.codes-new", "get.code-free", "test_api"))
+@encode_fault("format-ignored", "format=xml answers JSON", oracles=("[rule import.codes-new]", "[rule get.code-free]"))
 def _format_ignored(faithful: Encode, envelope: Envelope, _fmt: str) -> tuple[bytes, str]:
     return faithful(envelope, "json")

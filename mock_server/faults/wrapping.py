@@ -36,7 +36,7 @@ def handler_fault(
     breaks: str,
     *,
     op: str,
-    caught_by: tuple[str, ...],
+    oracles: tuple[str, ...],
     also: tuple[str, ...] = (),
     seed: str | None = None,
 ) -> Callable[[BrokenHandler], Override]:
@@ -48,17 +48,17 @@ def handler_fault(
             for each in (op, *also):
                 parts.handlers[each] = functools.partial(broken, parts.handlers[each])
 
-        return fault(name, breaks, part=f"handler:{op}", caught_by=caught_by, seed=seed)(override)
+        return fault(name, breaks, part=f"handler:{op}", oracles=oracles, seed=seed)(override)
 
     return register
 
 
 def records_edited(
-    name: str, breaks: str, *, op: str, caught_by: tuple[str, ...], edit: Callable[[Record], None]
+    name: str, breaks: str, *, op: str, oracles: tuple[str, ...], edit: Callable[[Record], None]
 ) -> Override:
     """Register ``name``: ``op`` answers as the faithful handler does, with ``edit`` applied to each data record."""
 
-    @handler_fault(name, breaks, op=op, caught_by=caught_by)
+    @handler_fault(name, breaks, op=op, oracles=oracles)
     def edited(faithful: Handler, ctx: Context, request: Request) -> Envelope:
         envelope = faithful(ctx, request)
         data = envelope["data"]
@@ -77,7 +77,7 @@ class PartFault(Generic[B]):
         self.swap = swap  # puts the broken function, bound to the faithful part, in the faithful part's place
 
     def __call__(
-        self, name: str, breaks: str, *, caught_by: tuple[str, ...], api_version: str | None = None
+        self, name: str, breaks: str, *, oracles: tuple[str, ...], api_version: str | None = None
     ) -> Callable[[B], Override]:
         """Decorator: register ``broken`` as the fault ``name`` of this part (of the mock of ``api_version``)."""
 
@@ -85,7 +85,7 @@ class PartFault(Generic[B]):
             def override(parts: Parts) -> None:
                 self.swap(parts, broken)
 
-            return fault(name, breaks, part=self.part, caught_by=caught_by, api_version=api_version)(override)
+            return fault(name, breaks, part=self.part, oracles=oracles, api_version=api_version)(override)
 
         return register
 

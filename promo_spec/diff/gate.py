@@ -14,12 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from promo_spec.diff.compare import diff_specs
-from promo_spec.diff.model import Change, DiffResult
+from promo_spec.diff.model import AUDIENCES, Change, DiffResult, tripping
+from promo_spec.document import load_document
 from promo_spec.errors import SpecError
-from promo_spec.loader import load_document, spec_of_document
+from promo_spec.loader import spec_of_document
 from promo_spec.versions import BASE_FILE, DirectorySource, GitSource, Source, known_versions, overlay_files, resolve
 
 ACK_KEY = "x-acknowledged-breaking"
+GATE_FAIL_ON = ("breaking", *AUDIENCES)  # which breaking changes must be acknowledged (default: all of them)
 
 
 @dataclass(frozen=True)
@@ -49,8 +51,16 @@ def acknowledged(version: str, source: Source) -> list[str]:
     return patterns
 
 
-def gate(base_revision: str, head: Source | None = None, repo: Path | None = None) -> GateResult:
-    """Compare ``spec/`` at ``base_revision`` (of ``repo``, default this one) with ``head`` (default: the work tree)."""
+def gate(
+    base_revision: str, head: Source | None = None, repo: Path | None = None, *, fail_on: str = "breaking"
+) -> GateResult:
+    """Compare ``spec/`` at ``base_revision`` (of ``repo``, default this one) with ``head`` (default: the work tree).
+
+    ``fail_on`` picks the changes that must be acknowledged: ``breaking`` (for callers or servers),
+    ``callers`` or ``servers`` only.
+    """
+    if fail_on not in GATE_FAIL_ON:
+        raise ValueError(f"unknown fail_on {fail_on!r}; known: {', '.join(GATE_FAIL_ON)}")
     now = head or DirectorySource()
     before = GitSource(base_revision) if repo is None else GitSource(base_revision, repo=repo)
     old_versions, new_versions = known_versions(before), known_versions(now)
@@ -70,7 +80,7 @@ def gate(base_revision: str, head: Source | None = None, repo: Path | None = Non
         result = diff_specs(old_spec, new_spec, old_label=old_label, new_label=new_version)
         compared.append(result)
         patterns = acknowledged(new_version, now)
-        for change in result.breaking:
+        for change in tripping(result, fail_on):
             if not any(fnmatch.fnmatchcase(change.id, pattern) for pattern in patterns):
                 unacknowledged.append((new_version, change))
     return GateResult(tuple(compared), tuple(unacknowledged), tuple(problems))

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 
+from promo_spec.document import load_document
 from promo_spec.errors import SpecError
-from promo_spec.loader import Spec, load_document, spec_of_document
+from promo_spec.loader import Spec, spec_of_document
 from promo_spec.versions import DirectorySource, GitSource, Source, known_versions, resolve
 
 
@@ -47,6 +47,8 @@ def _read(path: Path) -> bytes:
 
 def _git_show(path: Path, revision: str) -> bytes:
     # './' makes git read the path relative to the working directory, as the user typed it.
+    import subprocess  # only for FILE@REV: not imported by commands that never read a revision
+
     relative = path.as_posix() if path.is_absolute() else f"./{path.as_posix()}"
     try:
         done = subprocess.run(["git", "show", f"{revision}:{relative}"], capture_output=True, check=False, timeout=60,

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 CALLERS = "callers"
 SERVERS = "servers"
+AUDIENCES = (CALLERS, SERVERS)  # who reads a diff: teams owning client code, teams owning a server
 
 
 @dataclass(frozen=True)
@@ -83,3 +84,31 @@ class DiffResult:
     def breaking(self) -> tuple[Change, ...]:
         """Changes that break callers or servers."""
         return tuple(c for c in self.changes if c.breaks)
+
+    def breaking_for(self, audience: str) -> tuple[Change, ...]:
+        """Changes that break ``audience`` (``callers`` or ``servers``), whoever else they break."""
+        if audience not in AUDIENCES:
+            raise ValueError(f"unknown audience {audience!r}; known: {', '.join(AUDIENCES)}")
+        return tuple(c for c in self.changes if audience in c.breaks)
+
+    @property
+    def compatible(self) -> tuple[Change, ...]:
+        """Changes that break nobody."""
+        return tuple(c for c in self.changes if not c.breaks)
+
+
+# ``--fail-on`` of ``promo-gen diff`` (and, without ``rules``/``any``, of ``promo-gen gate``): which changes trip it.
+FAIL_ON = ("breaking", "callers", "servers", "rules", "any")
+
+
+def tripping(result: DiffResult, fail_on: str) -> tuple[Change, ...]:
+    """The changes of ``result`` that trip ``--fail-on fail_on``."""
+    if fail_on == "breaking":
+        return result.breaking
+    if fail_on in AUDIENCES:
+        return result.breaking_for(fail_on)
+    if fail_on == "rules":
+        return result.rule_changes
+    if fail_on == "any":
+        return result.changes
+    raise ValueError(f"unknown --fail-on {fail_on!r}; known: {', '.join(FAIL_ON)}")

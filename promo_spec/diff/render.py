@@ -8,9 +8,8 @@ from promo_spec.diff.model import CALLERS, SERVERS, Change, DiffResult
 
 
 def _counts(result: DiffResult) -> str:
-    callers = sum(1 for c in result.changes if CALLERS in c.breaks)
-    servers = sum(1 for c in result.changes if SERVERS in c.breaks)
-    compatible = sum(1 for c in result.changes if not c.breaks)
+    callers, servers = len(result.breaking_for(CALLERS)), len(result.breaking_for(SERVERS))
+    compatible = len(result.compatible)
     total, rules = len(result.changes), len(result.rule_changes)
     return (
         f"{total} change{'' if total == 1 else 's'}: {callers} breaking for callers, {servers} breaking for servers, "
@@ -28,10 +27,23 @@ def _tag(change: Change) -> str:
     return "BREAKING " + "+".join(sorted(change.breaks))
 
 
+def audiences(result: DiffResult) -> tuple[tuple[str, tuple[Change, ...]], ...]:
+    """The changes grouped by whom they concern: breaking for callers, breaking for servers, compatible.
+
+    A change that breaks both is in both breaking groups, so each audience reads one complete
+    list; within a group, schema changes come first, then rule changes (``rule <id>: ...``).
+    """
+    return (
+        ("Breaking for callers", result.breaking_for(CALLERS)),
+        ("Breaking for servers", result.breaking_for(SERVERS)),
+        ("Compatible", result.compatible),
+    )
+
+
 def to_text(result: DiffResult) -> str:
-    """One line per change, schema changes first, then rule changes."""
+    """The counts, then one line per change under its audience (groups without changes left out)."""
     lines = [f"{result.old} → {result.new}: {_counts(result)}"]
-    for title, group in (("Schema changes", result.schema_changes), ("Rule changes", result.rule_changes)):
+    for title, group in audiences(result):
         if group:
             lines.append(f"{title}:")
             lines += [f"  [{_tag(c)}] {_ops(c)}: {c.message}  ({c.id})" for c in group]
@@ -43,9 +55,9 @@ def _cell(text: str) -> str:
 
 
 def to_markdown(result: DiffResult) -> str:
-    """A heading, the counts, and one table per group."""
+    """A heading, the counts, and one table per audience ("None." where nothing concerns it)."""
     lines = [f"## {result.old} → {result.new}", "", _counts(result) + "."]
-    for title, group in (("Schema changes", result.schema_changes), ("Rule changes", result.rule_changes)):
+    for title, group in audiences(result):
         lines += ["", f"### {title}", ""]
         if not group:
             lines.append("None.")

@@ -31,15 +31,6 @@ def tree(version: str) -> Path:
     return REPO / "generated_clients" / ("" if version == oldest else f"v{version}")
 
 
-def ts_unavailable() -> str:
-    """Why the TypeScript client cannot run here ("" when it can)."""
-    if shutil.which("node") is None:
-        return "node is not on PATH"
-    if not TSC.exists():
-        return "node_modules/.bin/tsc is missing (run `npm ci`)"
-    return ""
-
-
 def _operation(api: Api, op_id: str) -> Operation:
     found = next((op for op in api.operations if op.id == op_id), None)
     assert found is not None, f"calls.yaml names {op_id!r}, an operation API v{api.version} does not have"

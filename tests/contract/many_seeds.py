@@ -22,8 +22,8 @@ from typing import Any
 
 import yaml
 
-from contract_tests.power import ROOT, TOKEN, serving_mock, write_target
-from contract_tests.power import run_suite as run_contract_suite
+from contract_tests.harness import ROOT, TOKEN, serving_mock, write_target
+from contract_tests.harness import run_suite as run_contract_suite
 
 SECOND = ROOT / "tests" / "contract" / "second_server"
 SECOND_TOKEN = "second-server-token"
@@ -112,7 +112,7 @@ def run_suite(target: str, seed: str, directory: Path) -> Run:
     started = time.monotonic()
     env = {"ALTCRAFT_TOKEN": TOKEN, "SECOND_SERVER_TOKEN": SECOND_TOKEN}
     with _target_file(target, directory, seed) as path:
-        run = run_contract_suite(path, directory, "--hypothesis-seed", seed, env=env, timeout=900)
+        run = run_contract_suite(path, directory, "--hypothesis-seed", seed, env=env)
     tail = "\n".join(run.stdout.splitlines()[-40:])
     return Run(target, seed, run.returncode, tail, time.monotonic() - started)
 

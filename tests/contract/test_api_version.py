@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from contract_tests.power import MOCK_TARGET, ROOT, run_suite, serving_mock, write_target
+from contract_tests.harness import MOCK_TARGET, ROOT, run_suite, serving_mock, write_target
 from contract_tests.target import TargetError, parse_target
 
 CANARY = "CANARY-b41e-header-token"
@@ -45,7 +45,7 @@ def test_the_suite_stops_on_an_unknown_version(tmp_path: Path) -> None:
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "contract_tests", "--target", str(target), "-o", "testpaths=contract_tests",
          "-p", "no:cacheprovider", "-q"],
-        cwd=ROOT, env=dict(os.environ, ALTCRAFT_TOKEN="t"), capture_output=True, text=True, timeout=120, check=False,
+        cwd=ROOT, env=dict(os.environ, ALTCRAFT_TOKEN="t"), capture_output=True, text=True, timeout=600, check=False,
     )
     assert run.returncode == 4  # pytest's usage error
     assert "'api_version' must be one of the versions the project describes ('72', '74')" in run.stderr
@@ -59,6 +59,7 @@ def _run(tmp_path: Path, name: str, faults: tuple[str, ...], *extra: str) -> sub
         return run_suite(target, work, *extra, env={"ALTCRAFT_TOKEN": CANARY})
 
 
+@pytest.mark.slow
 def test_v74_suite_passes_the_v74_mock_trying_both_placements(tmp_path: Path) -> None:
     run = _run(tmp_path, "pass", (), "-k", "auth or attach.code-free or import.codes-new", "-rA")
     assert run.returncode == 0, run.stdout[-3000:]
@@ -73,6 +74,7 @@ def test_ordinary_rules_send_the_token_in_the_header_too(tmp_path: Path) -> None
     assert "expected error 0, got 401" in run.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fault", ["auth-header-ignored", "auth-header-any-token", "auth-header-some-operations"])
 def test_each_v74_auth_fault_is_caught_and_the_header_token_stays_masked(tmp_path: Path, fault: str) -> None:
     # a fixed seed: which three failures come first (and so whether one shows the header) must not vary by run

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from contract_tests.power import run_suite, serving_mock, write_target
+import pytest
+
+from contract_tests.harness import run_suite, serving_mock, write_target
 
 CANARY = "CANARY-7f3a9c51-token"
 
 
+@pytest.mark.slow
 def test_canary_token_appears_nowhere(tmp_path: Path) -> None:
     faults = ("xml-response-wrong-shape", "activate-unattached-ok", "auth-prefix-token")
     env = {"ALTCRAFT_TOKEN": CANARY}
@@ -22,7 +25,7 @@ def test_canary_token_appears_nowhere(tmp_path: Path) -> None:
         ):
             work = tmp_path / name
             work.mkdir()
-            run = run_suite(target, work, *extra, "-v", "-rA", env=env, timeout=300)
+            run = run_suite(target, work, *extra, "-v", "-rA", env=env)
             assert run.returncode == 1, run.stdout[-3000:] + run.stderr[-3000:]
             assert "***" in run.stdout, "failures should show requests with the token masked"
             outputs += [run.stdout, run.stderr]

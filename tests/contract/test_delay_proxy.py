@@ -9,9 +9,10 @@ from types import ModuleType
 
 import pytest
 
-from contract_tests.exchange import Client
-from mock_server.serve import start_background
+from contract_tests.client import Client
+from mock_server.serve import RunningServer
 from promo_spec import load_spec
+from tests.conftest import SHARED_TOKEN
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,11 +25,11 @@ def _proxy_module() -> ModuleType:
     return module
 
 
-def test_answers_pass_unchanged_after_the_round_trip() -> None:
+def test_answers_pass_unchanged_after_the_round_trip(shared_mock: RunningServer) -> None:
     proxy = _proxy_module()
-    with start_background(port=0, token="proxy-token") as server, proxy.delayed(server.url, delay_ms=15) as url:
-        direct = Client(server.url, "proxy-token", load_spec())
-        delayed = Client(url, "proxy-token", load_spec())
+    with proxy.delayed(shared_mock.url, delay_ms=15) as url:
+        direct = Client(shared_mock.url, SHARED_TOKEN, load_spec())
+        delayed = Client(url, SHARED_TOKEN, load_spec())
         expected = direct.call("export_all", {"loyalty_id": 11}).response_body
         delayed.call("export_all", {"loyalty_id": 11})  # the connection is open from now on (keep-alive)
         started = time.monotonic()

@@ -10,29 +10,29 @@ from pathlib import Path
 
 import pytest
 
-from contract_tests.exchange import BudgetExhausted, Client
-from contract_tests.power import ROOT
-from mock_server.serve import start_background
+from contract_tests.client import Client
+from contract_tests.errors import BudgetExhausted
+from contract_tests.harness import ROOT
+from mock_server.serve import RunningServer
 from promo_spec import load_spec
+from tests.conftest import SHARED_TOKEN
 
 
-def test_budget_stops_and_count_is_exact() -> None:
-    with start_background(port=0, token="budget-token") as server:
-        client = Client(server.url, "budget-token", load_spec(), budget=2)
-        for _ in range(2):
-            assert client.call("export_all", {"loyalty_id": 11}).error == 0
-        with pytest.raises(BudgetExhausted, match="request_budget"):
-            client.call("export_all", {"loyalty_id": 11})
-        assert client.count == 2
+def test_budget_stops_and_count_is_exact(shared_mock: RunningServer) -> None:
+    client = Client(shared_mock.url, SHARED_TOKEN, load_spec(), budget=2)
+    for _ in range(2):
+        assert client.call("export_all", {"loyalty_id": 11}).error == 0
+    with pytest.raises(BudgetExhausted, match="request_budget"):
+        client.call("export_all", {"loyalty_id": 11})
+    assert client.count == 2
 
 
-def test_rate_limit_spaces_requests() -> None:
-    with start_background(port=0, token="rate-token") as server:
-        client = Client(server.url, "rate-token", load_spec(), rate_limit=20)
-        started = time.monotonic()
-        for _ in range(5):
-            client.call("export_all", {"loyalty_id": 11})
-        assert time.monotonic() - started >= 0.19
+def test_rate_limit_spaces_requests(shared_mock: RunningServer) -> None:
+    client = Client(shared_mock.url, SHARED_TOKEN, load_spec(), rate_limit=20)
+    started = time.monotonic()
+    for _ in range(5):
+        client.call("export_all", {"loyalty_id": 11})
+    assert time.monotonic() - started >= 0.19
 
 
 def test_bad_target_file_runs_no_test(tmp_path: Path) -> None:
@@ -45,7 +45,7 @@ def test_bad_target_file_runs_no_test(tmp_path: Path) -> None:
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,
     )
     assert run.returncode == 4  # pytest's usage error
     assert "missing key(s) db_id, profiles, loyalty_programs" in run.stderr

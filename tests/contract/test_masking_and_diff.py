@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
-from contract_tests.exchange import MASK, Exchange, Masker, encode
+from contract_tests.masking import MASK, Masker
 from contract_tests.validity import clear_violations, fully_valid
+from contract_tests.wire import Exchange, encode
 from contract_tests.world import Entry, describe_changes, diff
 from promo_spec import load_spec
 
@@ -24,7 +25,7 @@ def test_masker_ignores_empty_secret() -> None:
 
 
 def test_describe_masks_request_and_response() -> None:
-    from contract_tests.exchange import Client
+    from contract_tests.client import Client
 
     client = Client("http://127.0.0.1:1", "canary-123", load_spec())
     body, ctype = encode({"token": "canary-123", "code": "C"}, "xml")

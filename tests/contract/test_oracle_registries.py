@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
+from contract_tests.invariants import INVARIANTS
+from contract_tests.plugin.selection import covers, declared_in, parse
 from contract_tests.postconditions import POSTCONDITIONS
-from contract_tests.power import EXPECTED, NEW_ORACLE_FAULTS, expected_names
 from contract_tests.rule_oracles import EFFECTS, REPORTS
 from contract_tests.rule_setup import GIVENS
-from mock_server.faults import FAULTS
+from contract_tests.suite import spec_for
+from mock_server.faults import REGISTRY
 from promo_spec.locate import vocabulary_path
 from promo_spec.success import postcondition_terms
+from promo_spec.versions import known_versions
 
 VOCABULARY: dict[str, Any] = yaml.safe_load(vocabulary_path().read_text(encoding="utf-8"))
+ROOT = Path(__file__).resolve().parents[2]
 EXPECT = VOCABULARY["properties"]["expect"]["properties"]
 
 
@@ -37,9 +44,30 @@ def test_every_given_term_is_set_up() -> None:
         assert set(schema["enum"]) == set(GIVENS[key]), f"given.{key}"
 
 
-def test_every_fault_declares_the_oracle_that_must_catch_it() -> None:
-    assert set(EXPECTED) <= set(FAULTS)
-    assert all(expected_names(name) for name in FAULTS)
-    for name in NEW_ORACLE_FAULTS:  # the faults of the new oracles: only the oracle itself counts
-        assert expected_names(name) == EXPECTED[name]
-        assert all(n.startswith(("[postcondition", "[frame]", "[invariant", "[wire-label]")) for n in EXPECTED[name])
+def test_every_fault_declares_oracles_the_suite_has_and_a_test_can_name() -> None:
+    suite_tests = sorted((ROOT / "contract_tests").glob("test_*.py"))
+    rules_of = {version: {rule.id for rule in spec_for(version).rules} for version in known_versions()}
+    for name, fault in REGISTRY.items():
+        rules = set().union(*(rules_of[v] for v in ([fault.api_version] if fault.api_version else rules_of)))
+        assert fault.oracles, f"{name} declares no oracle"
+        for tag in fault.oracles:
+            family, oracle = parse(tag)
+            known = {"rule": rules, "postcondition": set(POSTCONDITIONS), "invariant": set(INVARIANTS)}
+            assert oracle in known.get(family, {""}), f"{name}: {tag} is no oracle of the suite"
+            assert any(covers(declared_in(module), tag) for module in suite_tests), f"{name}: no test names {tag}"
+
+
+def test_every_invariant_the_suite_names_is_listed() -> None:
+    named = set()
+    for module in (ROOT / "contract_tests").glob("*.py"):
+        named |= set(re.findall(r"\[invariant ([\w-]+)\]", module.read_text(encoding="utf-8")))
+    assert named == set(INVARIANTS)
+
+
+def test_an_oracle_tag_is_parsed_or_refused() -> None:
+    assert parse("[rule attach.code-free]") == ("rule", "attach.code-free")
+    assert parse("[frame] a refused request changed") == ("frame", "")
+    assert covers(["[postcondition]"], "[postcondition code_activated]")
+    assert not covers(["[invariant timestamps]"], "[invariant codes-persist]")
+    with pytest.raises(ValueError, match="is not an oracle tag"):
+        parse("test_api")

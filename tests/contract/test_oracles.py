@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from contract_tests.exchange import label_problem
 from contract_tests.frame import frame_problems
 from contract_tests.invariants import History, restricted_single_holder
 from contract_tests.observed import Observed, subject_of
 from contract_tests.postconditions import Look, success_problems
 from contract_tests.report import Masker, Report
 from contract_tests.target import Profile, Target
+from contract_tests.wire_oracles import label_problem
 from contract_tests.world import Entry
 from promo_spec import load_spec
 

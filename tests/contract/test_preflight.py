@@ -12,20 +12,21 @@ from pathlib import Path
 
 import pytest
 
+from contract_tests.client import Client
 from contract_tests.diagnosis import ServerFault
-from contract_tests.exchange import Client
-from contract_tests.power import MOCK_TARGET, run_suite, serving_mock, write_target
+from contract_tests.harness import MOCK_TARGET, run_suite, serving_mock, write_target
 from contract_tests.preflight import PreflightError, preflight
 from contract_tests.target import Target, load_target
 from mock_server.serve import start_background
 from promo_spec import load_spec
 
 TOKEN = "preflight-token-not-a-secret"
+STOPS_WITHIN = 90.0  # seconds for a run the preflight stops: generous, a busy machine must not fail a healthy run
 
 
 def _run_suite(target: Path, work: Path, token: str) -> tuple[subprocess.CompletedProcess[str], float]:
     started = time.monotonic()
-    run = run_suite(target, work, env={"ALTCRAFT_TOKEN": token}, timeout=120)
+    run = run_suite(target, work, env={"ALTCRAFT_TOKEN": token})
     return run, time.monotonic() - started
 
 
@@ -46,7 +47,9 @@ def test_a_wrong_token_stops_the_run_in_seconds(tmp_path: Path) -> None:
     message = _stopped_with(run, "the token in $ALTCRAFT_TOKEN is not accepted")
     assert "export the API token in ALTCRAFT_TOKEN" in message
     assert "not-the-token" not in run.stdout + run.stderr  # masked like the real token
-    assert seconds < 20  # interpreter start and imports included; the preflight itself is a few requests
+    # no test ran (_stopped_with); the bound only catches a run waiting out request timeouts, and is generous:
+    # interpreter start and imports alone took 15 s while other suites loaded this 2-core machine
+    assert seconds < STOPS_WITHIN
 
 
 def test_a_closed_port_stops_the_run(tmp_path: Path) -> None:
@@ -57,7 +60,7 @@ def test_a_closed_port_stops_the_run(tmp_path: Path) -> None:
     run, seconds = _run_suite(target, tmp_path, TOKEN)
     message = _stopped_with(run, f"cannot reach the server at http://127.0.0.1:{port}")
     assert "check base_url in" in message
-    assert seconds < 20
+    assert seconds < STOPS_WITHIN
 
 
 def test_a_missing_program_stops_the_run(tmp_path: Path) -> None:

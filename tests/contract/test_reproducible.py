@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from contract_tests.power import TOKEN, run_suite, serving_mock, write_target
+import pytest
+
+from contract_tests.harness import TOKEN, run_suite, serving_mock, write_target
 
 RUN_PREFIX = re.compile(r"ct\d{12}[0-9a-f]{4}-")  # the per-run code prefix: codes must be new on every run
 # Schemathesis cases and the rule cases that draw random values (wrong tokens, unknown profiles)
@@ -28,6 +30,7 @@ def _trace(tmp: Path, name: str, seed: str) -> list[str]:
     return RUN_PREFIX.sub("<run>-", trace.read_text(encoding="utf-8")).splitlines()
 
 
+@pytest.mark.slow
 def test_one_seed_sends_the_same_requests(tmp_path: Path) -> None:
     first, second = _trace(tmp_path, "a", "424242"), _trace(tmp_path, "b", "424242")
     assert len(first) > 200

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from contract_tests.power import run_suite, serving_mock, write_target
+from contract_tests.harness import run_suite, serving_mock, write_target
 
 TOKEN = "economy-token-not-a-secret"
 
@@ -16,7 +16,7 @@ def test_scoping_and_refused_export_all_cases_export_only_at_the_batch_edges(tmp
         trace = tmp_path / "requests.txt"
         selection = "test_scoping or (token-wrong and export_all)"
         extra = ("-k", selection, "--trace-requests", str(trace))
-        run = run_suite(target, tmp_path, *extra, env={"ALTCRAFT_TOKEN": TOKEN}, timeout=300)
+        run = run_suite(target, tmp_path, *extra, env={"ALTCRAFT_TOKEN": TOKEN})
     assert run.returncode == 0, run.stdout[-3000:]
     assert "18 passed" in run.stdout, run.stdout[-2000:]
     lines = trace.read_text(encoding="utf-8").splitlines()

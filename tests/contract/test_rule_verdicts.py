@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from contract_tests import history
-from contract_tests.power import run_suite, serving_mock, write_target
+from contract_tests.harness import run_suite, serving_mock, write_target
 
 TOKEN = "verdicts-token-not-a-secret"
 SELECTED = "test_rule and (attach.code-free[ or activate.code-free[ or get.code-unknown[)"

@@ -6,9 +6,11 @@ import json
 
 import pytest
 
-from contract_tests.exchange import Client, Exchange, read_envelope, status_problem
+from contract_tests.client import Client
 from contract_tests.report import Report
 from contract_tests.validity import clear_violations, readings
+from contract_tests.wire import Exchange, read_envelope
+from contract_tests.wire_oracles import status_problem
 from promo_spec import load_spec
 from promo_spec.media import media_kind
 from promo_spec.xml_codec import parse_xml

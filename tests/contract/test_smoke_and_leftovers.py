@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from contract_tests.power import run_suite, write_target
+from contract_tests.harness import run_suite, write_target
 from contract_tests.rule_setup import rule_cases, smoke_cases
 from mock_server.serve import start_background
 from promo_spec import load_spec
@@ -28,7 +28,7 @@ def test_smoke_cases_cover_every_rule_mode_and_format_pair() -> None:
 
 def _smoke(url: str, work: Path) -> dict[str, Any]:
     target = write_target(url, work / "target.yaml")
-    run = run_suite(target, work, "--profile", "smoke", env={"ALTCRAFT_TOKEN": TOKEN}, timeout=300)
+    run = run_suite(target, work, "--profile", "smoke", env={"ALTCRAFT_TOKEN": TOKEN})
     assert run.returncode == 0, run.stdout[-3000:]
     report: dict[str, Any] = json.loads((work / "reports" / "contract-report.json").read_text(encoding="utf-8"))
     return report

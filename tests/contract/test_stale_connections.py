@@ -9,7 +9,8 @@ from contextlib import contextmanager
 
 import pytest
 
-from contract_tests.exchange import Client, TransportError
+from contract_tests.client import Client
+from contract_tests.errors import TransportError
 from promo_spec import load_spec
 
 ANSWER = b'{"data": [], "error": 0, "error_text": ""}'

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from contract_tests.target import TargetError, load_target, parse_target
+from mock_server.serve import RunningServer
 
 GOOD: dict[str, Any] = {
     "base_url": "http://127.0.0.1:8080",
@@ -122,19 +123,18 @@ def test_program_settings_are_optional_and_default_to_the_english_page() -> None
     assert parse_target(_with(program_settings={"exhausted": {}}), where="t", environ=ENV).no_creation == frozenset()
 
 
-def test_xml_content_type_is_optional_and_used_for_xml_bodies() -> None:
-    from contract_tests.exchange import Client
-    from mock_server.serve import start_background
+def test_xml_content_type_is_optional_and_used_for_xml_bodies(shared_mock: RunningServer) -> None:
+    from contract_tests.client import Client
     from promo_spec import load_spec
+    from tests.conftest import SHARED_TOKEN
 
     assert parse_target(GOOD, where="t", environ=ENV).xml_content_type == "application/xml"
     target = parse_target(_with(xml_content_type="text/xml; charset=utf-8"), where="t", environ=ENV)
     assert target.xml_content_type == "text/xml; charset=utf-8"
-    with start_background(port=0, token="xml-type-token") as server:
-        client = Client(server.url, "xml-type-token", load_spec(), xml_type=target.xml_content_type)
-        exchange = client.call("export_all", {"loyalty_id": 11, "format": "xml"}, body_format="xml")
-        assert exchange.request_headers["Content-Type"] == "text/xml; charset=utf-8"
-        assert exchange.error == 0, exchange.decode_error
+    client = Client(shared_mock.url, SHARED_TOKEN, load_spec(), xml_type=target.xml_content_type)
+    exchange = client.call("export_all", {"loyalty_id": 11, "format": "xml"}, body_format="xml")
+    assert exchange.request_headers["Content-Type"] == "text/xml; charset=utf-8"
+    assert exchange.error == 0, exchange.decode_error
 
 
 def test_remote_allowed_when_opted_in() -> None:

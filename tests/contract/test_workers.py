@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
+import pytest
 from defusedxml.ElementTree import parse as parse_xml_file
 
-from contract_tests.power import ROOT, run_suite, serving_mock, write_target
+from contract_tests.harness import run_suite, serving_mock, write_target
 
 CANARY = "CANARY-workers-4c1d-token"
 
 
+@pytest.mark.slow
 def test_two_workers_merge_one_report_and_mask_the_token(tmp_path: Path) -> None:
     with serving_mock(("auth-prefix-token",), token=CANARY) as url:
         target = write_target(url, tmp_path / "target.yaml")
@@ -26,7 +26,6 @@ def test_two_workers_merge_one_report_and_mask_the_token(tmp_path: Path) -> None
             tmp_path,
             *("-n", "2", "-k", selection, "-rA", "--trace-requests", str(trace)),
             env={"ALTCRAFT_TOKEN": CANARY},
-            timeout=300,
         )
     assert run.returncode == 1, run.stdout[-3000:] + run.stderr[-3000:]  # the fault is caught by a worker
     junit = parse_xml_file(tmp_path / "junit.xml").getroot()
@@ -55,16 +54,10 @@ def test_two_workers_merge_one_report_and_mask_the_token(tmp_path: Path) -> None
     assert "***" in run.stdout
 
 
+@pytest.mark.slow
 def test_four_workers_pass_the_embedded_mock(tmp_path: Path) -> None:
     """The whole default run on four workers sharing one embedded mock: no worker judges another's codes."""
-    run = subprocess.run(
-        [sys.executable, "-m", "pytest", "contract_tests", "-o", "testpaths=contract_tests", "-p", "no:cacheprovider",
-         "-n", "4", "-q", "--report-dir", str(tmp_path / "reports"), "--junitxml", str(tmp_path / "junit.xml")],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    run = run_suite(None, tmp_path, "-n", "4")  # no --target: the embedded mock, started once by the controller
     assert run.returncode == 0, run.stdout[-4000:]
     cases = list(parse_xml_file(tmp_path / "junit.xml").getroot().iter("testcase"))
     assert len(cases) > 400 and not [c for c in cases if c.find("failure") is not None or c.find("error") is not None]

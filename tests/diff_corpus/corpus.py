@@ -14,7 +14,8 @@ from typing import Any
 import yaml
 
 from promo_spec.diff import RENDERERS, DiffResult, diff_specs
-from promo_spec.loader import Spec, load_document, spec_of_document
+from promo_spec.document import load_document
+from promo_spec.loader import Spec, spec_of_document
 from promo_spec.overlay import apply_overlay
 
 HERE = Path(__file__).resolve().parent

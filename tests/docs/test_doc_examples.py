@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from generator import doc_examples
-from generator.doc_examples import Block, DocFormatError, Runner, collect, in_process_mock, normalise
 from promo_spec.versions import known_versions
+from tools import doc_examples
+from tools.doc_examples import Block, DocFormatError, Runner, collect, in_process_mock, normalise
 
 REPO = Path(__file__).resolve().parents[2]
 # Every generated docs directory (one per API version once there are several).
@@ -41,9 +41,7 @@ def _docs_of(block: Block) -> Path:
 
 @pytest.fixture(scope="module")
 def compiled_ts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path]]:
-    reason = doc_examples.ts_unavailable()
-    if reason:
-        pytest.skip(f"TypeScript blocks skipped: {reason}")
+    doc_examples.require_typescript()  # installs tsc if missing, whichever test asks first; fails, never skips
     compiled: dict[str, Path] = {}
     for docs in DOCS_DIRS:  # each version's blocks against that version's client
         blocks = [b for b in BLOCKS if _docs_of(b) == docs]
@@ -60,8 +58,7 @@ def test_each_versions_docs_run_against_that_version() -> None:
 
 @pytest.mark.parametrize("block", BLOCKS, ids=[b.name for b in BLOCKS])
 def test_block_prints_what_the_docs_show(block: Block, request: pytest.FixtureRequest) -> None:
-    if block.lang == "sh" and shutil.which("curl") is None:
-        pytest.skip("sh blocks skipped: curl is not on PATH")
+    assert block.lang != "sh" or shutil.which("curl") is not None, "sh blocks need curl on PATH"
     compiled = request.getfixturevalue("compiled_ts") if block.lang == "ts" else None
     docs = _docs_of(block)
     # A version's blocks run against a mock of that version, with that version's client.
@@ -113,6 +110,7 @@ def test_normalise_maps_the_mock_url_back_and_ignores_trailing_blanks() -> None:
 
 
 @pytest.mark.parametrize("docs", DOCS_DIRS, ids=[str(d.relative_to(REPO)) for d in DOCS_DIRS])
+@pytest.mark.slow
 def test_a_fresh_venv_with_only_the_client_runs_every_python_block(tmp_path: Path, docs: Path) -> None:
     """Done-when of issue 13, per API version: that version's client alone, mocks as `promo-mock --port 0`."""
     env_dir = tmp_path / "venv"

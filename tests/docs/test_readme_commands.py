@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from mock_server.serve import launch
+
 REPO = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 
@@ -56,18 +58,9 @@ def started(command: str, env: dict[str, str]) -> Iterator[int]:
     if "--port" not in chosen:  # the default port (8080) may be taken by another run on this machine
         chosen += " --port 0"
     extra, argv = _argv(chosen)
-    process = subprocess.Popen(
-        argv, cwd=REPO, env={**os.environ, **env, **extra}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        found = re.search(r"listening on http://127\.0\.0\.1:(\d+)", line)
-        assert found, f"{command!r} printed {line!r}; stderr: {process.stderr.read() if process.stderr else ''}"
-        yield int(found.group(1))
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with launch(argv, env={**env, **extra}, cwd=REPO) as server:  # the one function that reads promo-mock's banner
+        assert server.host == "127.0.0.1", server.url
+        yield server.port
 
 
 def _curl(command: str, port: int, written_port: int, env: dict[str, str]) -> dict[str, object]:

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from contract_tests.power import ROOT, run_suite, serving_mock, write_target
+from contract_tests.harness import ROOT, run_suite, serving_mock, write_target
 from docsite.build import build
 from docsite.serve import serving
 

@@ -82,7 +82,8 @@ def test_a_failing_rule_shows_its_evidence(page: Any, site_url: str) -> None:
     text = evidence.inner_text()
     assert re.search(r"POST http://127\.0\.0\.1:\d+/api/v1\.1/promocodes/activate", text), text
     assert "HTTP 200" in text
-    assert '"token": "***"' in text or "<token>***</token>" in text  # as sent, token masked
+    # as sent, token masked: on v74 a rule case draws where the token travels (body, Authorization header or both)
+    assert any(masked in text for masked in ('"token": "***"', "<token>***</token>", "Bearer ***")), text
     assert "[rule activate.code-free]" in faulty.inner_text()
     reproduce = faulty.locator("pre.reproduce").inner_text()
     assert "--hypothesis-seed" in reproduce and "test_rule and activate.code-free[" in reproduce

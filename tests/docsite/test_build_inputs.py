@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from contract_tests.power import ROOT
+from contract_tests.harness import ROOT
 from docsite.cli import main
 from docsite.errors import DocsiteError
 from docsite.markdown import MarkdownPages

@@ -6,20 +6,20 @@ import logging
 import socket
 import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from mock_server import serve
 from tests.generator.conftest import GENERATED, REPO
 
 sys.path.insert(0, str(GENERATED / "python"))
-serve = pytest.importorskip("mock_server.serve", reason="the mock server (issue 3) is not in the tree")
 
-import altcraft_promo_client as client_pkg  # noqa: E402 - needs the path above
-from altcraft_promo_client import (  # noqa: E402
+import altcraft_promo_client as client_pkg
+from altcraft_promo_client import (
     ApiError,
     ByCustomField,
     ByEmail,
@@ -83,9 +83,11 @@ def test_named_code_update_activate_and_import(server: Any, request_format: str,
         assert api.get(code=code, loyalty_id=PERSONAL).is_activated
         api.update(code=code, loyalty_id=PERSONAL, options=SetActivated(False))
         assert not api.get(code=code, loyalty_id=PERSONAL).is_activated
-        when = datetime(2031, 1, 2, 3, 4, 5, tzinfo=UTC)
+        # A date from the clock the mock reads (its real one): a year ahead, whole seconds.
+        when = datetime.now(UTC).replace(microsecond=0) + timedelta(days=365)
         api.update(code=code, loyalty_id=PERSONAL, options=SetExpireDate(when))
-        assert api.get(code=code, loyalty_id=PERSONAL).expire_date == "2031-01-02T03:04:05Z"
+        info = api.get(code=code, loyalty_id=PERSONAL)
+        assert info.expire_date == when.strftime("%Y-%m-%dT%H:%M:%SZ") and not info.is_expired
         result = api.import_(codes=["GEN-NEW-1", code], loyalty_id=PERSONAL)
         assert (result.inserted, result.duplicated) == (1, 1)
         assert result.data is not None and [i.error for i in result.data] == [0, 500]

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from generator import doc_examples
 from tests.generator.conftest import GENERATED, REPO
+from tools import doc_examples
 
 sys.path.insert(0, str(GENERATED / "python"))
 from altcraft_promo_client import PromoClient, TransportError, TransportTimeout
@@ -89,9 +89,7 @@ for (const [baseUrl, timeoutMs] of JSON.parse(process.argv[2]) as [string, numbe
 
 
 def test_typescript_messages(tmp_path: Path, refusing: str, silent: str, mock_url: str) -> None:
-    reason = doc_examples.ts_unavailable()
-    if reason:
-        pytest.skip(f"TypeScript client not run: {reason}")
+    doc_examples.require_typescript()
     block = doc_examples.Block(tmp_path / "probe.md", 1, "ts", TS_PROBE, "")
     compiled = doc_examples.compile_ts([block], tmp_path / "ts")[block.name]
     cases = f'[["{refusing}", 5000], ["{silent}", 300], ["{mock_url}/api/v1.1", 5000]]'

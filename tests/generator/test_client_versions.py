@@ -16,12 +16,12 @@ from typing import Any
 
 import pytest
 
-from generator import doc_examples, per_version
+from generator import per_version
 from generator.pipeline import generate_files
+from mock_server import serve
 from promo_spec.versions import known_versions
 from tests.generator.conftest import GENERATED, run_gen
-
-serve = pytest.importorskip("mock_server.serve")
+from tools import doc_examples
 
 TOKEN = "versioned-client-token"
 V74 = GENERATED / "v74"
@@ -142,9 +142,7 @@ TS_PROGRAM = textwrap.dedent(
 
 @pytest.fixture(scope="module")
 def ts_program(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    reason = doc_examples.ts_unavailable()
-    if reason:
-        pytest.skip(f"TypeScript skipped: {reason}")
+    doc_examples.require_typescript()
     workdir = tmp_path_factory.mktemp("ts74")
     shutil.copy(V74 / "typescript" / "client.ts", workdir / "client.ts")
     (workdir / "node_modules").symlink_to(doc_examples.REPO_ROOT / "node_modules")  # the client's XML parser

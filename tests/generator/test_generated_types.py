@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from tests.generator.conftest import GENERATED, REPO
+from tools import doc_examples
 
 PYTHON_DIR = GENERATED / "python"
 
@@ -46,17 +44,9 @@ def test_python_client_stands_alone() -> None:
 
 
 def test_typescript_client_is_clean_under_tsc_strict() -> None:
-    npx = shutil.which("npx")
-    if npx is None or shutil.which("node") is None:
-        pytest.skip("node/npx is not installed")
-    if not (REPO / "node_modules" / ".bin" / "tsc").exists():
-        install = subprocess.run(
-            ["npm", "ci", "--no-audit", "--no-fund"], cwd=REPO, capture_output=True, text=True, timeout=300, check=False
-        )
-        if install.returncode != 0:
-            pytest.skip(f"npm ci failed (no registry?): {install.stderr[-300:]}")
+    doc_examples.require_typescript()  # npm ci if node_modules lacks tsc; fails (never skips) without Node.js
     result = subprocess.run(
-        [npx, "--no-install", "tsc", "--noEmit", "--strict", str(GENERATED / "typescript" / "client.ts")],
+        [str(doc_examples.TSC), "--noEmit", "--strict", str(GENERATED / "typescript" / "client.ts")],
         cwd=REPO,
         capture_output=True,
         text=True,

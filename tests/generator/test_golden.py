@@ -1,6 +1,6 @@
 """Golden files: each small spec in tests/golden renders exactly its committed expected/ tree.
 
-Refresh after a deliberate change with ``python -m generator.golden refresh`` and review the diff.
+Refresh after a deliberate change with ``python -m tools.golden refresh`` and review the diff.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from generator import check
-from generator.golden import cases
 from generator.pipeline import generate_files
+from tools.golden import cases
 
 CASES = cases()
 
@@ -24,7 +24,7 @@ def test_there_are_golden_cases() -> None:
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_output_matches_golden_files(case: Path) -> None:
     drift = check.diff(generate_files(case / "spec.yaml"), case / "expected")
-    assert drift == "", f"golden files of {case.name} differ; run `python -m generator.golden refresh`:\n{drift}"
+    assert drift == "", f"golden files of {case.name} differ; run `python -m tools.golden refresh`:\n{drift}"
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from typing import Any
@@ -39,6 +40,25 @@ CAROL = {
 BOB_DB2 = "75b2e1d3f5c1b2c3d4e5f6a2"
 PERSONAL, UNIVERSAL, EXHAUSTED = 11, 12, 13
 MODES = ("profile_id", "email", "phone", "custom")
+
+# The mock's clock where a test depends on it: injected (create_app(now=...), or the store's ``now``) and
+# fixed far from the real date, so a mock reading the real clock instead gives itself away.
+NOW = "2001-02-03T04:05:06Z"
+
+
+def shifted(stamp: str, seconds: int) -> str:
+    """``stamp`` (RFC 3339 UTC) moved by ``seconds``, written as the API writes times."""
+    moved = dt.datetime.fromisoformat(stamp) + dt.timedelta(seconds=seconds)
+    return moved.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def clock_at(stamp: str) -> Callable[[], str]:
+    """A clock that always reads ``stamp``."""
+    return lambda: stamp
+
+
+# A valid expire date for tests where expiry does not matter (a day after the fixed clock).
+SOME_DATE = shifted(NOW, 86_400)
 
 
 def who(profile: dict[str, str], mode: str | None = "email") -> dict[str, str]:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import ast
 import json
+import re
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
@@ -13,7 +18,19 @@ from mock_server.app import create_app
 from mock_server.faults import FAULTS, REGISTRY, UnknownFaultError
 from mock_server.parts import Parts
 from mock_server.seed import Seed
-from tests.mock_server.conftest import ALICE, BASE, BOB, CAROL, EXHAUSTED, PERSONAL, TOKEN, UNIVERSAL, Api, who
+from tests.mock_server.conftest import (
+    ALICE,
+    BASE,
+    BOB,
+    CAROL,
+    EXHAUSTED,
+    PERSONAL,
+    SOME_DATE,
+    TOKEN,
+    UNIVERSAL,
+    Api,
+    who,
+)
 
 Detector = Callable[[Api], bool]
 
@@ -197,7 +214,7 @@ def activate_noop(api: Api) -> bool:
 
 
 def update_noop(api: Api) -> bool:
-    api.ok("update", loyalty_id=PERSONAL, code="P11-0001", expire_date="2031-01-01T00:00:00Z")
+    api.ok("update", loyalty_id=PERSONAL, code="P11-0001", expire_date=SOME_DATE)
     return not api.app.store.programs[PERSONAL].codes["P11-0001"].expire_date
 
 
@@ -388,9 +405,6 @@ def test_an_unknown_fault_is_a_clear_error(seed: Seed) -> None:
 
 def _suite_tests() -> set[str]:
     """The test functions of the contract suite (``def test_...`` in ``contract_tests/test_*.py``)."""
-    import ast
-    from pathlib import Path
-
     names = set()
     for module in (Path(__file__).resolve().parents[2] / "contract_tests").glob("test_*.py"):
         tree = ast.parse(module.read_text(encoding="utf-8"))
@@ -398,17 +412,35 @@ def _suite_tests() -> set[str]:
     return names
 
 
-def test_each_fault_names_rules_or_suite_tests_that_exist() -> None:
-    from mock_server.app import spec_of_version
-    from mock_server.faults import REGISTRY
-    from promo_spec.versions import known_versions
+def test_the_mock_names_no_suite_test() -> None:
+    # which oracle catches a fault is declared in oracle tags; the runtime package knows nothing of the suite's tests
+    names = _suite_tests()
+    root = Path(__file__).resolve().parents[2] / "mock_server"
+    for module in root.rglob("*.py"):
+        text = module.read_text(encoding="utf-8")
+        assert not [n for n in names if n in text], f"{module} names a test of contract_tests"
 
-    known = _suite_tests()
-    for version in known_versions():
-        known |= {rule.id for rule in spec_of_version(version).rules}
+
+def test_each_fault_is_declared_once_under_its_literal_name() -> None:
+    # a search for a fault's name finds its declaration: no name is built by formatting, none is written twice
+    root = Path(__file__).resolve().parents[2]
+    sources = {p: p.read_text(encoding="utf-8") for p in (root / "mock_server" / "faults").glob("*.py")}
     for name, registered in REGISTRY.items():
-        assert registered.name == name and registered.caught_by, name
-        assert set(registered.caught_by) <= known, f"{name}: unknown {set(registered.caught_by) - known}"
+        found = [p for p, text in sources.items() for _ in re.finditer(re.escape(f'"{name}"'), text)]
+        assert len(found) == 1, f"{name}: {len(found)} literal occurrences in mock_server/faults"
+        path, line = registered.declared_at.rsplit(":", 1)
+        statement = (root / path).read_text(encoding="utf-8").splitlines()[int(line) - 1 : int(line) + 3]
+        assert found[0] == root / path and any(f'"{name}"' in text for text in statement), registered.declared_at
+
+
+def test_list_faults_prints_where_each_fault_is_declared() -> None:
+    listed = subprocess.run(
+        [sys.executable, "-m", "mock_server.cli", "--list-faults"], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert len(listed) == len(REGISTRY)
+    for line, (name, registered) in zip(listed, REGISTRY.items(), strict=True):
+        assert line.startswith(f"{name}: {registered.breaks} (mock_server/faults/"), line
+        assert f"({registered.declared_at}" in line and re.search(r"\.py:\d+", line), line
 
 
 def test_a_fault_overrides_only_its_part(seed: Seed) -> None:

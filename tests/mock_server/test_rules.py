@@ -12,7 +12,21 @@ from typing import Any
 import pytest
 
 from promo_spec import load_spec
-from tests.mock_server.conftest import ALICE, BOB, CAROL, EXHAUSTED, MODES, PERSONAL, UNIVERSAL, Api, who
+from tests.mock_server.conftest import (
+    ALICE,
+    BOB,
+    CAROL,
+    EXHAUSTED,
+    MODES,
+    NOW,
+    PERSONAL,
+    SOME_DATE,
+    UNIVERSAL,
+    Api,
+    clock_at,
+    shifted,
+    who,
+)
 
 SPEC = load_spec()
 Scenario = Callable[[Api, str, "str | None"], None]
@@ -157,18 +171,26 @@ def update_deactivate(api: Api, op: str, mode: str | None) -> None:
 
 
 def update_expire_date(api: Api, op: str, mode: str | None) -> None:
-    api.ok("update", code="X13-0001", loyalty_id=EXHAUSTED, expire_date="2030-01-02T03:04:05Z")
+    api.app.store.now = clock_at(NOW)  # the mock's clock, injected: expiry is judged against it
+    later, earlier = shifted(NOW, 1), shifted(NOW, -1)
+    api.ok("update", code="X13-0001", loyalty_id=EXHAUSTED, expire_date=later)
     data = api.info("X13-0001", EXHAUSTED)
-    assert data["expire_date"] == "2030-01-02T03:04:05Z" and data["is_expired"] is False and data["expired"] == ""
-    api.ok("update", code="X13-0001", loyalty_id=EXHAUSTED, expire_date="2020-01-02T03:04:05Z")
+    assert data["expire_date"] == later and data["is_expired"] is False and data["expired"] == ""
+    api.ok("update", code="X13-0001", loyalty_id=EXHAUSTED, expire_date=NOW)  # at the instant: expired
     data = api.info("X13-0001", EXHAUSTED)
-    assert data["is_expired"] is True and data["expired"] == "2020-01-02T03:04:05Z"
+    assert data["is_expired"] is True and data["expired"] == NOW
+    api.ok("update", code="X13-0001", loyalty_id=EXHAUSTED, expire_date=earlier)
+    data = api.info("X13-0001", EXHAUSTED)
+    assert data["is_expired"] is True and data["expired"] == earlier
+    api.app.store.now = clock_at(shifted(NOW, -2))  # the clock reads before the date again: not expired
+    data = api.info("X13-0001", EXHAUSTED)
+    assert data["is_expired"] is False and data["expired"] == ""
 
 
 def update_expire_date_free(api: Api, op: str, mode: str | None) -> None:
-    api.ok("update", code="P11-0001", loyalty_id=PERSONAL, expire_date="2030-01-02T03:04:05Z")
+    api.ok("update", code="P11-0001", loyalty_id=PERSONAL, expire_date=SOME_DATE)
     data = api.info("P11-0001")
-    assert data["expire_date"] == "2030-01-02T03:04:05Z" and data["is_attached"] is False
+    assert data["expire_date"] == SOME_DATE and data["is_attached"] is False
 
 
 def update_activate_free(api: Api, op: str, mode: str | None) -> None:
@@ -178,7 +200,7 @@ def update_activate_free(api: Api, op: str, mode: str | None) -> None:
 
 def update_unknown(api: Api, op: str, mode: str | None) -> None:
     envelope = unchanged(
-        api, lambda: api.refused("update", code="NOPE", loyalty_id=PERSONAL, expire_date="2030-01-02T03:04:05Z")
+        api, lambda: api.refused("update", code="NOPE", loyalty_id=PERSONAL, expire_date=SOME_DATE)
     )
     assert envelope["error"] == 430
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from mock_server.app import create_app
 from mock_server.handlers import do_import
 from mock_server.seed import Seed
@@ -11,6 +13,7 @@ from tests.mock_server.conftest import ALICE, BOB, PERSONAL, TOKEN, Api, who
 MILLION = 1_000_000
 
 
+@pytest.mark.slow
 def test_a_million_codes_import_and_the_pool_still_draws_in_order(seed: Seed) -> None:
     app = create_app(seed, token=TOKEN)
     codes = [f"M-{n:07d}" for n in range(MILLION)]

@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -167,23 +168,26 @@ def test_an_http_1_0_request_is_answered_and_closed(server: RunningServer) -> No
 
 
 def test_the_race_fault_really_races_over_http() -> None:
+    # Three attaches of one free code, released together by a barrier; on a busy machine the three may still reach
+    # the 20 ms window one by one, so each round takes a fresh code and one round with two winners is enough.
+    profiles = ["65a1f0c2e4b0a1b2c3d4e5f1", "65a1f0c2e4b0a1b2c3d4e5f2", "65a1f0c2e4b0a1b2c3d4e5f3"]
     with start_background(faults=frozenset({"attach-race"})) as running:
         url = running.url + BASE + "attach"
-        profiles = ["65a1f0c2e4b0a1b2c3d4e5f1", "65a1f0c2e4b0a1b2c3d4e5f2", "65a1f0c2e4b0a1b2c3d4e5f3"]
-        bodies = [
-            {
-                "token": "mock-token",
-                "db_id": 1,
-                "loyalty_id": 11,
-                "code": "P11-0001",
-                "matching": "profile_id",
-                "profile_id": p,
-            }
-            for p in profiles
-        ]
-        with ThreadPoolExecutor(3) as pool:
-            errors = list(pool.map(lambda b: requests.post(url, json=b, timeout=10).json()["error"], bodies))
-    assert errors.count(0) > 1
+        winners = []
+        for code in ("P11-0001", "P11-0002", "P11-0003", "P11-0004", "P11-0005"):
+            barrier = threading.Barrier(len(profiles))
+
+            def attach(profile: str, code: str = code, barrier: threading.Barrier = barrier) -> int:
+                body = {"token": "mock-token", "db_id": 1, "loyalty_id": 11, "code": code}
+                barrier.wait(timeout=30)
+                answer = requests.post(url, json={**body, "matching": "profile_id", "profile_id": profile}, timeout=30)
+                return int(answer.json()["error"])
+
+            with ThreadPoolExecutor(len(profiles)) as pool:
+                winners.append(list(pool.map(attach, profiles)).count(0))
+            if winners[-1] > 1:
+                break
+    assert max(winners) > 1, f"no round had two winners: {winners}"
 
 
 def test_start_background_reports_why_the_mock_did_not_start(tmp_path: Path) -> None:
@@ -203,3 +207,15 @@ def test_a_host_name_is_resolved() -> None:
     with start_background(host="localhost") as running:
         assert running.url == f"http://127.0.0.1:{running.port}"
         assert requests.post(running.url + BASE + "get", json=GET, timeout=5).json()["error"] == 0
+
+
+def test_only_serve_reads_the_banner() -> None:
+    # one function starts promo-mock for everyone (mock_server.serve.launch): nobody else parses its first line
+    root = Path(__file__).resolve().parents[2]
+    readers = [
+        path.relative_to(root).as_posix()
+        for room in ("contract_tests", "generator", "bench", "tests")
+        for path in (root / room).rglob("*.py")
+        if "listening on" in path.read_text(encoding="utf-8") and path != Path(__file__).resolve()
+    ]
+    assert readers == [], readers

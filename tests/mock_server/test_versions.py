@@ -15,7 +15,7 @@ from werkzeug.test import Client
 from mock_server.app import MockApp, create_app
 from mock_server.faults import HEADER_OPERATIONS, UnknownFaultError
 from mock_server.seed import Seed
-from tests.mock_server.conftest import ALICE, BASE, PERSONAL, TOKEN, who
+from tests.mock_server.conftest import ALICE, BASE, PERSONAL, SOME_DATE, TOKEN, who
 
 ERROR_401, ERROR_403 = 401, 403
 
@@ -24,7 +24,7 @@ REQUESTS: dict[str, dict[str, Any]] = {
     "import": {"codes": ["VER-NEW-1"], "loyalty_id": PERSONAL},
     "get": {"code": "P11-0001", "loyalty_id": PERSONAL},
     "activate": {"code": "P11-0001", "loyalty_id": PERSONAL},
-    "update": {"code": "P11-0001", "loyalty_id": PERSONAL, "expire_date": "2030-01-01T00:00:00Z"},
+    "update": {"code": "P11-0001", "loyalty_id": PERSONAL, "expire_date": SOME_DATE},
     "attach": {"code": "P11-0002", "db_id": 1, "loyalty_id": PERSONAL, **who(ALICE)},
     "detach": {"code": "P11-0002", "db_id": 1, "loyalty_id": PERSONAL, **who(ALICE)},
     "export_all": {"loyalty_id": PERSONAL},

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import io
 import json
+import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from mock_server.app import MockApp
-from promo_spec.xml_codec import parse_xml
+from promo_spec.xml_codec import escape_text, parse_xml
 from tests.mock_server.conftest import ALICE, BASE, PERSONAL, TOKEN, Api, who
 
 GET = {"token": TOKEN, "code": "P11-0001", "loyalty_id": PERSONAL}
@@ -247,3 +248,10 @@ def test_codes_xml_cannot_carry_are_refused_and_not_stored(japi: Api, bad: str) 
     assert japi.export(PERSONAL) == before
     xml_export = japi.ok("export_all", loyalty_id=PERSONAL, format="xml")["data"]
     assert [item["code"] for item in xml_export] == [item["code"] for item in before]
+
+
+@pytest.mark.parametrize("text", ["a&b<c>d", "&amp;", "<xml>", '"quoted" and \'single\'', "é\u00a0 \n", "]]>"])
+def test_escape_text_writes_what_element_tree_writes(text: str) -> None:
+    element = ET.Element("x")
+    element.text = text
+    assert ET.tostring(element, encoding="unicode") == f"<x>{escape_text(text)}</x>"

@@ -32,12 +32,13 @@ def test_json_and_markdown(capsys: pytest.CaptureFixture[str]) -> None:
     assert promo_gen(["diff", "72", "74", "--format", "markdown"]) == 0
     markdown = capsys.readouterr().out
     assert markdown.startswith("## 72 → 74") and "| breaking for servers |" in markdown
+    assert "### Breaking for callers\n\nNone.\n" in markdown and "### Breaking for servers\n\n| class |" in markdown
 
 
 @pytest.mark.parametrize(
     "old,new,fail_on,code",
     [("72", "74", "breaking", 1), ("72", "74", "rules", 1), ("72", "74", "any", 1), ("74", "74", "any", 0),
-     ("72", "74", None, 0)],
+     ("72", "74", None, 0), ("72", "74", "servers", 1), ("72", "74", "callers", 0), ("74", "72", "callers", 1)],
 )
 def test_fail_on(old: str, new: str, fail_on: str | None, code: int, capsys: pytest.CaptureFixture[str]) -> None:
     assert promo_gen(["diff", old, new, *(["--fail-on", fail_on] if fail_on else [])]) == code

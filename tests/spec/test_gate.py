@@ -155,3 +155,11 @@ def test_workflow_runs_the_gate_on_spec_pull_requests() -> None:
     assert any(step.get("run", "").startswith("make gate BASE=origin/") for step in steps)
     makefile = (REPO_ROOT / "Makefile").read_text(encoding="utf-8")
     assert "promo-gen gate --base $(BASE)" in makefile
+
+
+@pytest.mark.parametrize(("fail_on", "passes"), [("breaking", False), ("callers", False), ("servers", True)])
+def test_fail_on_picks_the_audience_whose_breaks_must_be_acknowledged(repo: Path, fail_on: str, passes: bool) -> None:
+    _edit(repo / "spec" / "openapi.yaml", _drop_format)  # a removed request property breaks callers only
+    result = gate("HEAD", head=DirectorySource(repo / "spec"), repo=repo, fail_on=fail_on)
+    assert result.passed is passes
+    assert report(result).endswith("gate: passed\n" if passes else "gate: failed\n")

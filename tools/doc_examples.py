@@ -5,13 +5,14 @@ a ```text block with the output it prints. Each program runs against its own fre
 example may change state: attach draws codes); the docs show ``http://127.0.0.1:8080``, which is
 replaced consistently by the fresh mock's URL, and back in what the program printed.
 
-    python -m generator.doc_examples [--docs DIR] [--python EXE] [--mock in-process|promo-mock]
+    python -m tools.doc_examples [--docs DIR] [--python EXE] [--mock in-process|promo-mock]
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import fcntl
 import functools
 import os
 import re
@@ -157,6 +158,43 @@ def ts_unavailable() -> str:
     return ""
 
 
+class TypeScriptUnavailable(RuntimeError):
+    """Node.js or the project's tsc cannot be had: TypeScript blocks cannot run (an error, never a skip)."""
+
+
+def _node_modules_stale() -> bool:
+    """Whether node_modules/ is missing or older than package-lock.json (the Makefile's own test)."""
+    installed = REPO_ROOT / "node_modules" / ".package-lock.json"
+    locked = REPO_ROOT / "package-lock.json"
+    return not installed.exists() or (locked.exists() and locked.stat().st_mtime > installed.stat().st_mtime)
+
+
+def require_typescript() -> None:
+    """Make the project's tsc and packages available: ``npm ci`` (once, under a lock) when node_modules lacks
+    them or is older than package-lock.json.
+
+    The same answer whichever test asks first, so TypeScript checks never run or skip by test order;
+    TypeScriptUnavailable says what is missing when Node.js or npm cannot provide it.
+    """
+    if not ts_unavailable() and not _node_modules_stale():
+        return
+    for tool in ("node", "npm"):
+        if shutil.which(tool) is None:
+            raise TypeScriptUnavailable(f"{tool} is not on PATH: TypeScript blocks need Node.js 20+ (README: set-up)")
+    lock = Path(tempfile.gettempdir()) / f"promo-npm-ci-{abs(hash(str(REPO_ROOT)))}.lock"
+    with lock.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # pytest-xdist workers: one npm ci, the others wait for it
+        if ts_unavailable() or _node_modules_stale():
+            done = subprocess.run(
+                ["npm", "ci", "--no-audit", "--no-fund"], cwd=REPO_ROOT, capture_output=True, text=True, check=False
+            )
+            if done.returncode != 0:
+                raise TypeScriptUnavailable(f"npm ci failed: {done.stderr.strip()[-500:]}")
+    reason = ts_unavailable()
+    if reason:
+        raise TypeScriptUnavailable(reason)
+
+
 def compile_ts(blocks: Sequence[Block], workdir: Path, client: Path = TS_CLIENT) -> dict[str, Path]:
     """Compile every TypeScript block (against the client ``client``) with the project's tsc; block name → .js."""
     workdir.mkdir(parents=True, exist_ok=True)
@@ -243,7 +281,7 @@ class Runner:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run every block of a docs directory; 0 when all print what the docs show."""
-    parser = argparse.ArgumentParser(prog="python -m generator.doc_examples", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.doc_examples", description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=Path, default=DEFAULT_DOCS, help="a directory of generated docs")
     parser.add_argument("--python", default=sys.executable, help="interpreter of the Python blocks")
     parser.add_argument(
@@ -269,12 +307,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     failed = 0
     with tempfile.TemporaryDirectory(prefix="doc-examples-ts-") as workdir:
         if any(b.lang == "ts" for b in blocks):
-            reason = ts_unavailable()
-            if reason:
-                print(f"doc-examples: TypeScript blocks skipped: {reason}")
-                blocks = [b for b in blocks if b.lang != "ts"]
-            else:
-                runner.compiled_ts = compile_ts(blocks, Path(workdir), ts_client if ts_client.is_file() else TS_CLIENT)
+            try:
+                require_typescript()
+            except TypeScriptUnavailable as exc:
+                print(f"doc-examples: TypeScript blocks cannot run: {exc}", file=sys.stderr)
+                return 1
+            runner.compiled_ts = compile_ts(blocks, Path(workdir), ts_client if ts_client.is_file() else TS_CLIENT)
         for block in blocks:
             outcome = runner.run(block)
             failed += not outcome.ok

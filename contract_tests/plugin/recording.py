@@ -1,8 +1,8 @@
 """pytest wiring of the rule verdicts: each rule case's outcome, then the run's verdicts and its history lines.
 
-Registered once, from ``pytest_configure`` (``record_rules``). At the end of a run the controller (or the
-lone process) adds ``run`` and ``rules`` to ``contract-report.json`` (``contract_tests.verdicts``) and
-appends the run's verdicts to ``contract-history.jsonl`` beside it (``contract_tests.history``); under
+Registered once, from ``pytest_configure`` (``record_rules``, called by ``startup``). At the end of a run the
+controller (or the lone process) adds ``run`` and ``rules`` to ``contract-report.json`` (``contract_tests.verdicts``)
+and appends the run's verdicts to ``contract-history.jsonl`` beside it (``contract_tests.history``); under
 pytest-xdist each worker sends its rule log (evidence, answers) to the controller.
 """
 
@@ -16,10 +16,11 @@ from typing import Any
 import pytest
 
 from contract_tests import history
-from contract_tests.exchange import Masker
+from contract_tests.masking import Masker
+from contract_tests.plugin.options import only_looking
+from contract_tests.plugin.outcomes import is_tool_error
 from contract_tests.report import Report
 from contract_tests.session import Run
-from contract_tests.startup import only_looking
 from contract_tests.suite import spec_for
 from contract_tests.target import Target
 from contract_tests.verdicts import CaseOutcome, problem_line, reproduce_command, rule_verdicts
@@ -61,7 +62,9 @@ class RuleRecorder:
             return
         case = report.nodeid[len(_CASE_PREFIX) : -1]
         text = self.mask(str(report.longrepr)) if report.longrepr is not None else ""
-        if report.when == "call":
+        if report.when == "call" and is_tool_error(report):  # the server did not answer: no verdict on the rule
+            self.outcomes[case] = CaseOutcome("error", f"tool error: {problem_line(text)}")
+        elif report.when == "call":
             outcome = "skipped" if report.skipped else "failed" if report.failed else "passed"
             why = problem_line(text) if report.failed else _skip_reason(report) if report.skipped else ""
             self.outcomes[case] = CaseOutcome(outcome, why)
@@ -76,7 +79,7 @@ class RuleRecorder:
         if part:
             self.report.rule_log.merge(part)
 
-    @pytest.hookimpl(tryfirst=True)  # before the report is written (contract_tests/conftest.py)
+    @pytest.hookimpl(tryfirst=True)  # before the report is written (reporting.py)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         """Verdicts into the report, one line per judged rule into the history."""
         config = self.config

@@ -1,4 +1,10 @@
-"""``promo-gen resolve``, ``diff`` and ``gate``: one API version as a document, two compared, the CI gate."""
+"""The spec-version commands of ``promo-gen``: ``resolve``, ``diff`` and ``gate``.
+
+``resolve`` prints one API version as a document, ``diff`` compares two, ``gate`` is the CI check of
+unacknowledged breaking changes.
+
+They read the spec only (``promo_spec``); ``generator.cli`` mounts them beside ``generate`` and ``check``.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +17,9 @@ import yaml
 
 from promo_spec import SpecError
 from promo_spec.diff import RENDERERS, DiffResult, diff_specs, load_side
-from promo_spec.diff.gate import gate
+from promo_spec.diff.gate import GATE_FAIL_ON, gate
 from promo_spec.diff.gate import report as gate_report
+from promo_spec.diff.model import CALLERS, FAIL_ON, SERVERS, tripping
 from promo_spec.loader import spec_of_document
 from promo_spec.versions import known_versions, resolve
 
@@ -74,9 +81,6 @@ def report_spec_error(exc: SpecError) -> int:
     return 1
 
 
-FAIL_ON = ("breaking", "rules", "any")
-
-
 def add_diff(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Declare ``diff`` and its options."""
     text = (
@@ -89,18 +93,14 @@ def add_diff(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     sub.add_argument("new", metavar="NEW")
     sub.add_argument("--format", choices=tuple(RENDERERS), default="text", help="output format (default: text)")
     sub.add_argument("--fail-on", choices=FAIL_ON, default=None,
-                     help="exit 1 when there is a breaking change / a rule change / any change")
+                     help="exit 1 when a change breaks callers or servers (breaking) / breaks callers (code written "
+                     "against the old client) / breaks servers (a server built to the old description) / when a rule "
+                     "changed / on any change")
 
 
 def failing(result: DiffResult, fail_on: str | None) -> bool:
-    """Whether ``result`` trips ``--fail-on``."""
-    if fail_on == "breaking":
-        return bool(result.breaking)
-    if fail_on == "rules":
-        return bool(result.rule_changes)
-    if fail_on == "any":
-        return bool(result.changes)
-    return False
+    """Whether ``result`` trips ``--fail-on`` (never without one)."""
+    return fail_on is not None and bool(tripping(result, fail_on))
 
 
 def run_diff(args: argparse.Namespace) -> int:
@@ -113,8 +113,12 @@ def run_diff(args: argparse.Namespace) -> int:
     result = diff_specs(old, new, old_label=args.old, new_label=args.new)
     sys.stdout.write(RENDERERS[args.format](result))
     if failing(result, args.fail_on):
-        print(f"promo-gen: --fail-on {args.fail_on}: {len(result.breaking)} breaking, "
-              f"{len(result.rule_changes)} rule changes, {len(result.changes)} in all", file=sys.stderr)
+        if args.fail_on in (CALLERS, SERVERS):
+            print(f"promo-gen: --fail-on {args.fail_on}: {len(tripping(result, args.fail_on))} breaking for "
+                  f"{args.fail_on}, {len(result.breaking)} breaking, {len(result.changes)} in all", file=sys.stderr)
+        else:
+            print(f"promo-gen: --fail-on {args.fail_on}: {len(result.breaking)} breaking, "
+                  f"{len(result.rule_changes)} rule changes, {len(result.changes)} in all", file=sys.stderr)
         return 1
     return 0
 
@@ -127,12 +131,15 @@ def add_gate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     sub = commands.add_parser("gate", help=text, description=text)
     sub.add_argument("--base", required=True, help="the git revision to compare with (e.g. origin/main)")
+    sub.add_argument("--fail-on", choices=GATE_FAIL_ON, default="breaking",
+                     help="which unacknowledged changes block: breaking for callers or servers (default), "
+                     "breaking for callers only, breaking for servers only")
 
 
 def run_gate(args: argparse.Namespace) -> int:
     """Print what was compared and what blocks; 1 when blocked or a spec cannot be read."""
     try:
-        result = gate(args.base)
+        result = gate(args.base, fail_on=args.fail_on)
     except SpecError as exc:
         return report_spec_error(exc)
     sys.stdout.write(gate_report(result))

@@ -1,10 +1,13 @@
 """A contract violation the preflight saw becomes the run's verdict: one failing test, ``test_preflight``.
 
-The preflight runs before any test (``startup.start``). When the server broke the contract there
+The preflight runs before any test (``startup.start``, in the controller; xdist workers get its verdict with the
+run). When the server broke the contract there
 (``diagnosis.ServerFault``: an HTTP 5xx, a broken envelope, answers that contradict each other or the spec), the
 target file is not to blame, so the run does not stop as a usage error (exit 4): every collected test is
 deselected and one test stands in for them, failing with the evidence. pytest then exits 1, the JUnit file and the
-report name the failure and its oracle (``[preflight]``), and no test runs against a server already seen broken.
+report name the failure and its oracle (``[preflight] <kind>``), and no test runs against a server already seen
+broken. The stand-in replaces whatever the other plugins selected (``--oracle``, ``-k``, smoke): the verdict stands
+whatever was asked for.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from contract_tests.plugin.keys import REPORT_KEY, RUN_KEY
 from contract_tests.world import ContractViolation
 
 NAME = "test_preflight"
@@ -27,8 +31,6 @@ class PreflightItem(pytest.Item):
 
     def runtest(self) -> None:
         """Fail with the violation (masked already), recorded in the report's failures."""
-        from contract_tests.startup import REPORT_KEY
-
         report = self.config.stash.get(REPORT_KEY, None)
         if report is not None:
             report.failed(NAME, self.violation)
@@ -41,6 +43,13 @@ class PreflightItem(pytest.Item):
     def reportinfo(self) -> tuple[Any, int | None, str]:
         """Where the test comes from, for pytest's output."""
         return self.path, None, "preflight: the server broke the contract before any test"
+
+
+@pytest.hookimpl(trylast=True)  # after ordering and selection: the stand-in replaces whatever they kept
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    run = config.stash.get(RUN_KEY, None)
+    if run is not None:
+        stand_in(session, config, items, run.preflight_violation)
 
 
 def stand_in(session: pytest.Session, config: pytest.Config, items: list[pytest.Item], violation: str) -> None:

@@ -2,7 +2,7 @@
 
 Refresh after a deliberate change, then review the diff like code::
 
-    python -m generator.golden refresh
+    python -m tools.golden refresh
 """
 
 from __future__ import annotations
@@ -31,10 +31,10 @@ def refresh(case: Path) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m generator.golden refresh``: rewrite every case's expected output."""
+    """``python -m tools.golden refresh``: rewrite every case's expected output."""
     args = list(sys.argv[1:] if argv is None else argv)
     if args != ["refresh"]:
-        print("usage: python -m generator.golden refresh", file=sys.stderr)
+        print("usage: python -m tools.golden refresh", file=sys.stderr)
         return 2
     for case in cases():
         print(f"{case.name}: {refresh(case)} files")

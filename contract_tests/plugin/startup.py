@@ -1,4 +1,8 @@
-"""Starting and ending a run (pytest wiring): the target, the embedded mock, the preflight, the stash keys."""
+"""Starting and ending a run: the target, the embedded mock, the preflight, the run's facts in the stash.
+
+The controller (or a lone process) starts the embedded mock when no ``--target`` is given, runs the preflight
+and chooses the run's prefix and seed; an xdist worker takes them from the controller (``workers.py``).
+"""
 
 from __future__ import annotations
 
@@ -12,29 +16,64 @@ import time
 from pathlib import Path
 from typing import Any
 
+import hypothesis
 import pytest
 
+from contract_tests.client import Client
 from contract_tests.diagnosis import ServerFault
-from contract_tests.exchange import Client, Masker
+from contract_tests.errors import TOOL_ERROR_EXIT, ToolError, TransportError
+from contract_tests.masking import Masker
+from contract_tests.plugin.keys import LOCK_DIR_KEY, MASK_KEY, REPORT_KEY, RUN_KEY, SERVER_KEY, STATE_KEY, TARGET_KEY
+from contract_tests.plugin.options import only_looking
+from contract_tests.plugin.recording import record_rules
+from contract_tests.plugin.workers import Controller, trace_parts
 from contract_tests.preflight import PreflightError, free_suite_codes, preflight
 from contract_tests.report import Report
 from contract_tests.session import Run, lock_file
-from contract_tests.suite import Suite, spec_for
+from contract_tests.suite import spec_for
 from contract_tests.target import Target, TargetError, load_target
 from contract_tests.world import snapshot
 
-MOCK_TARGET = Path(__file__).parent / "targets" / "mock.yaml"
+MOCK_TARGET = Path(__file__).resolve().parent.parent / "targets" / "mock.yaml"
 LEFTOVERS_MAX = 2000  # free codes of earlier runs reused per program at most (far more than a run needs)
 PREFLIGHT_TIMEOUT = 5.0  # seconds per preflight request: a wrong target must be named within a few seconds
 
-TARGET_KEY = pytest.StashKey[Target]()
-MASK_KEY = pytest.StashKey[Masker]()
-SUITE_KEY = pytest.StashKey[Suite]()
-RUN_KEY = pytest.StashKey[Run]()
-REPORT_KEY = pytest.StashKey[Report]()
-STATE_KEY = pytest.StashKey[dict[str, Any]]()
-SERVER_KEY = pytest.StashKey[Any]()
-LOCK_DIR_KEY = pytest.StashKey[Path]()
+def pytest_configure(config: pytest.Config) -> None:
+    """Read the target, mask its token from now on, and start the run (controller) or join it (worker)."""
+    target = load(config)
+    if config.option.tbstyle == "auto":
+        config.option.tbstyle = "short"  # a contract failure's message holds the evidence; long source listings do not
+    profile = config.getoption("--profile")
+    masker = Masker([target.token, *target.near_miss_tokens])
+    config.stash[MASK_KEY] = masker  # before anything can fail: every output is masked
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None:
+        run = Run.from_controller(workerinput["contract"])
+    else:
+        run = start(config, target, masker)
+        # whatever name xdist is registered under (its entry point "xdist", or "-p xdist.plugin"): optional hooks
+        config.pluginmanager.register(Controller(), "contract-controller")
+        if config.getoption("--trace-requests"):  # an earlier run's worker parts must not be merged into this one
+            for stale in trace_parts(Path(config.getoption("--trace-requests"))):
+                stale.unlink()
+    config.option.hypothesis_seed = run.seed
+    forced: Any = int(run.seed) if run.seed.isdigit() else run.seed
+    hypothesis.core.global_force_seed = forced  # what --hypothesis-seed does, also for a seed chosen here
+    config.stash[TARGET_KEY] = dataclasses.replace(target, base_url=run.base_url)
+    config.stash[RUN_KEY] = run
+    config.stash[REPORT_KEY] = Report(
+        target=target.label,
+        prefix=run.code_prefix if not getattr(config.option, "numprocesses", None) else f"{run.run_prefix}*-",
+        seed=run.seed,
+        profile=profile,
+        mask=masker,
+    )
+    config.stash[STATE_KEY] = {"budget": "", "started": time.monotonic()}
+    record_rules(config, config.stash[REPORT_KEY], target=target, run=run, mask=masker)  # verdicts, history
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    stop(config)
 
 
 def load(config: pytest.Config) -> Target:
@@ -51,17 +90,6 @@ def load(config: pytest.Config) -> Target:
         raise pytest.UsageError(
             f"{exc}\n(see contract_tests/targets/staging.example.yaml for a complete example)"
         ) from None
-
-
-def only_looking(config: pytest.Config) -> bool:
-    """--collect-only, --help, --fixtures and friends: no server is started or asked."""
-    option = config.option
-    return bool(
-        getattr(option, "collectonly", False)
-        or getattr(option, "help", False)
-        or getattr(option, "showfixtures", False)
-        or getattr(option, "version", False)
-    )
 
 
 def start(config: pytest.Config, target: Target, masker: Masker) -> Run:
@@ -103,11 +131,20 @@ def start(config: pytest.Config, target: Target, masker: Masker) -> Run:
             where=where,
             new_code=f"{run.code_prefix}preflight",
         )
-    except ServerFault as exc:  # not the target file's: a contract violation, the run's one failing test
+    except ServerFault as exc:  # not the target file's: a contract violation, the run's one failing test (exit 1)
         run.preflight_violation = masker(f"preflight against {target.label}: {exc.message}")
         run.preflight_requests = client.count
         return run
-    except PreflightError as exc:
+    except TransportError as exc:  # it answered, then stopped answering: neither the file's fault nor a verdict
+        stop(config)
+        pytest.exit(
+            masker(
+                f"preflight against {target.label}: the server stopped answering during the preflight ({exc}); "
+                "a tool error, not a verdict: check the server and the network, rerun"
+            ),
+            returncode=TOOL_ERROR_EXIT,
+        )
+    except PreflightError as exc:  # what the target file can fix (exit 4)
         stop(config)
         raise pytest.UsageError(
             masker(
@@ -150,5 +187,5 @@ def sizes_after(config: pytest.Config, run: Run) -> dict[int, int]:
     )
     try:
         return {program: len(codes) for program, codes in snapshot(client, target.programs).items()}
-    except AssertionError:  # unreachable or refusing by now: the report says so by leaving it out
+    except (AssertionError, ToolError):  # unreachable or refusing by now: the report says so by leaving it out
         return {}

@@ -1,0 +1,65 @@
+"""Which tests run, and in which order: the rule cases of the target's API version, cheap and sharp tests first,
+pool-drawing tests before the long ones, and the ``smoke`` profile's selection."""
+
+from __future__ import annotations
+
+import pytest
+
+from contract_tests.plugin.keys import TARGET_KEY
+from contract_tests.rule_setup import RuleCase, may_draw, rule_cases, smoke_cases
+from contract_tests.suite import spec_for
+
+MODULE_ORDER = (
+    "test_concurrency",
+    "test_rules",
+    "test_scoping",
+    "test_stances",
+    "test_state_machine",
+    "test_schemathesis",
+)
+SMOKE_LEAVES_OUT = ("contract_tests/test_scoping.py::", "contract_tests/test_stances.py::")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """test_rules' cases: every rule of the target's API version (read from the target file at configure)."""
+    if metafunc.function.__name__ == "test_rule":
+        cases = rule_cases(spec_for(metafunc.config.stash[TARGET_KEY].api_version).rules)
+        metafunc.parametrize("case", cases, ids=[c.id for c in cases])
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> tuple[int, int]:
+        module = item.module.__name__.rsplit(".", 1)[-1] if isinstance(item, pytest.Function) else ""
+        # tests that may draw from a pool hold the workers' lock alone: run them first, one after another,
+        # while no long test (state machine, Schemathesis) keeps the others waiting for it
+        return (0 if draws(item) else 1, MODULE_ORDER.index(module) if module in MODULE_ORDER else 9)
+
+    items.sort(key=rank)  # cheap and sharp checks first: with -x a broken server fails fast
+    if config.getoption("--profile") == "smoke":  # every rule, every mode and format pair once (rule_setup)
+        cases = [case_of(item) for item in items]
+        keep = {id(c) for c in smoke_cases([c for c in cases if c is not None])}
+        dropped = [item for item, case in zip(items, cases, strict=True) if case is not None and id(case) not in keep]
+        # scoping cases and stance probes are no rule: the default and thorough profiles run them (smoke stays
+        # under 500 requests)
+        dropped += [item for item in items if item.nodeid.startswith(SMOKE_LEAVES_OUT)]
+        deselect(config, items, dropped)
+
+
+def deselect(config: pytest.Config, items: list[pytest.Item], dropped: list[pytest.Item]) -> None:
+    """Remove ``dropped`` from ``items`` and tell pytest (the summary counts them as deselected)."""
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        gone = {id(item) for item in dropped}
+        items[:] = [item for item in items if id(item) not in gone]
+
+
+def case_of(item: pytest.Item) -> RuleCase | None:
+    """The rule case a test_rule item runs (None for any other test)."""
+    case = getattr(getattr(item, "callspec", None), "params", {}).get("case")
+    return case if isinstance(case, RuleCase) else None
+
+
+def draws(item: pytest.Item) -> bool:
+    """Whether a test may send attach without a code (a pool draw, which can take any free code)."""
+    case = case_of(item)
+    return case is not None and may_draw(case)  # Schemathesis' attach always names a code (api_checks.pin)
