@@ -23,6 +23,7 @@ BROKEN_ENVELOPE = "a broken envelope"
 CONTRADICTION = "contradicting answers"
 VALID_REFUSED = "a valid request refused"
 TOKEN_IGNORED = "a refusal that does not depend on the token"
+KINDS = (SERVER_ERROR, BROKEN_ENVELOPE, CONTRADICTION, VALID_REFUSED, TOKEN_IGNORED)
 
 
 class ServerFault(Exception):

@@ -14,6 +14,7 @@ from contract_tests.strategies import CODE_FLAVOURS, expire_dates, promo_codes
 from contract_tests.suite import Suite
 from contract_tests.target import Profile
 from contract_tests.validity import clear_violations
+from contract_tests.verdicts import NOT_APPLICABLE
 from promo_spec.rules import Rule
 
 PROFILE_OPERATIONS = frozenset({"attach", "detach"})
@@ -158,12 +159,16 @@ def needs(case: RuleCase, suite: Suite) -> str:
         return "the target file names no loyalty_programs.exhausted program (a program without free codes)"
     creation = rule.given_value("creation")
     if creation != "any" and not _kinds(rule, _default_code_state(rule), suite):
+        # the rule does not apply to the server as the target file declares it: no gap in the run's evidence
         if creation == "disallowed":
             return (
-                "the target file declares no program of this rule's kind that does not create codes "
-                "(program_settings: creates_codes: false)"
+                f"{NOT_APPLICABLE}: the target file declares no program of this rule's kind that does not create "
+                "codes (program_settings: creates_codes: false)"
             )
-        return "the target file declares every program of this rule's kind as not creating codes (program_settings)"
+        return (
+            f"{NOT_APPLICABLE}: the target file declares every program of this rule's kind as not creating codes "
+            "(program_settings)"
+        )
     return ""
 
 

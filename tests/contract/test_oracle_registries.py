@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
+from contract_tests.diagnosis import KINDS, TAG
 from contract_tests.invariants import INVARIANTS
 from contract_tests.plugin.selection import covers, declared_in, parse
 from contract_tests.postconditions import POSTCONDITIONS
@@ -54,6 +55,9 @@ def test_every_fault_declares_oracles_the_suite_has_and_a_test_can_name() -> Non
             family, oracle = parse(tag)
             known = {"rule": rules, "postcondition": set(POSTCONDITIONS), "invariant": set(INVARIANTS)}
             assert oracle in known.get(family, {""}), f"{name}: {tag} is no oracle of the suite"
+            if family == "preflight":  # no test's: the preflight's verdict stands in for every test (plugin/verdict)
+                assert tag.removeprefix(f"{TAG} ") in KINDS, f"{name}: {tag} is no kind the preflight diagnoses"
+                continue
             assert any(covers(declared_in(module), tag) for module in suite_tests), f"{name}: no test names {tag}"
 
 
