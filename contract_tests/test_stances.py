@@ -47,6 +47,7 @@ def _respelled(put: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.mark.frame_batch
+@pytest.mark.oracles("[rule request.invalid]", "[postcondition]", "[frame]", "[invariant]", "[wire-label]")
 @pytest.mark.parametrize("probe", PROBES, ids=[p.id for p in PROBES])
 def test_stance_edge(suite: Suite, probe: Probe) -> None:
     """Only the stance broken: recorded (a success coherent); a documented constraint broken: refused, no change."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 from typing import Any
@@ -75,3 +76,19 @@ def test_an_oracle_tag_is_parsed_or_refused() -> None:
     assert not covers(["[invariant timestamps]"], "[invariant codes-persist]")
     with pytest.raises(ValueError, match="is not an oracle tag"):
         parse("test_api")
+
+
+def test_every_suite_test_declares_the_oracles_it_can_name() -> None:
+    # a test without the marker is never selected by --oracle: make power would not run it for any fault
+    for module in sorted((ROOT / "contract_tests").glob("test_*.py")):
+        tree = ast.parse(module.read_text(encoding="utf-8"))
+        marked_module = any(
+            isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "pytestmark" for t in node.targets)
+            and "mark.oracles" in ast.unparse(node.value)
+            for node in tree.body
+        )
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
+                marked = any("mark.oracles" in ast.unparse(d) for d in node.decorator_list)
+                assert marked or marked_module, f"{module.name}::{node.name} declares no @pytest.mark.oracles"

@@ -13,7 +13,7 @@ import pytest
 
 from contract_tests import api_checks
 from contract_tests.exchange import Masker
-from contract_tests.power import run_suite
+from contract_tests.harness import run_suite
 from contract_tests.report import Report
 from contract_tests.stance_edges import probes_of
 from contract_tests.validity import clear_violations, verdict
