@@ -141,7 +141,10 @@ SERVER_FAULTS = {
 }
 
 
-@pytest.mark.parametrize("fault", sorted(SERVER_FAULTS))
+# one in the developer's loop (make unit); the others in make slow (make power runs all four too)
+@pytest.mark.parametrize(
+    "fault", [f if f == "attach-http-500" else pytest.param(f, marks=pytest.mark.slow) for f in sorted(SERVER_FAULTS)]
+)
 def test_a_server_fault_in_the_preflight_is_a_contract_failure(fault: str, tmp_path: Path) -> None:
     kind, evidence, old_blame = SERVER_FAULTS[fault]
     with serving_mock((fault,), token=TOKEN) as url:
