@@ -28,8 +28,8 @@ contract: $(STAMP)
 power: $(STAMP)
 	$(PY) -m contract_tests.power
 
-## No false alarms, whatever the seed: the suite against the faithful mock and the second server (both
-## configurations), ten fixed seeds each, two runs at a time; a failure prints the seed that reproduces it.
+## No false alarms, whatever the seed: the suite against the faithful mock and the second server (every
+## configuration), ten fixed seeds each, two runs at a time; a failure prints the seed that reproduces it.
 seeds: $(STAMP)
 	$(PY) -m tests.contract.many_seeds --seeds 10 --workers 2
 

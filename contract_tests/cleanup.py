@@ -44,6 +44,11 @@ def clean_up(suite: Suite) -> None:
             f"{', '.join(map(str, sorted(now)))}: the API has no delete (free ones are reused by later runs)"
         )
     if target.exhausted is not None:
+        for program, code in sorted(k for k in suite.taken.mine if k[0] == target.exhausted):
+            report.uncleaned.append(
+                f"program {program} code {code!r}: created and attached by an attach without a code (the program "
+                "creates codes); left attached, so the exhausted program keeps no free code"
+            )
         note = f"program {target.exhausted} (exhausted) is never sent a code, so cleanup leaves it alone"
         if note not in report.notes:
             report.notes.append(note)

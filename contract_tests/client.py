@@ -191,11 +191,12 @@ class Client:
             headers["Authorization"] = f"Bearer {self.token if bearer == 'valid' else bearer}"
         content, content_type = encode(payload, body_format, self.xml_type)
         exchange = self.send_raw(operation, content, content_type, headers=headers)
-        self.decode(exchange, str(payload.get("format", "json")))
+        fmt = payload.get("format", "json")
+        self.decode(exchange, fmt if fmt in ("json", "xml") else None)  # a format the docs do not know: either
         return exchange
 
-    def decode(self, exchange: Exchange, response_format: str) -> None:
-        """Decode the envelope as ``response_format`` promises; record why when it cannot."""
+    def decode(self, exchange: Exchange, response_format: str | None) -> None:
+        """Decode the envelope as ``response_format`` promises (None: any format); record why when it cannot."""
         schema = self.spec.operation(exchange.operation).response_schema
         ctype = exchange.response_headers.get("Content-Type", exchange.response_headers.get("content-type", ""))
         exchange.envelope, exchange.decode_error = read_envelope(exchange.response_body, ctype, schema, response_format)

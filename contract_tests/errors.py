@@ -11,12 +11,12 @@ from __future__ import annotations
 
 # The suite's exit codes: pytest's own, and one for tool errors (README.md and contract_tests/README.md list them).
 PASSED_EXIT = 0  # every test passed
-CONTRACT_FAILED_EXIT = 1  # contract failures: the server broke the contract (each failure names its oracle)
+CONTRACT_FAILED_EXIT = 1  # contract failures: the server broke the contract, in a test or in the preflight
 STOPPED_EXIT = 2  # stopped early: the request budget was used up, or Ctrl-C
 INTERNAL_ERROR_EXIT = 3  # pytest's internal error (a bug of the tool)
-NOT_STARTED_EXIT = 4  # the run did not start: a bad option or target file, or the preflight found the file wrong
+NOT_STARTED_EXIT = 4  # the run did not start: a bad option or target file, or the preflight found what the file fixes
 NO_TESTS_EXIT = 5  # no test was selected
-TOOL_ERROR_EXIT = 6  # tool errors and no contract failure: the target stopped answering (refused, timed out, closed)
+TOOL_ERROR_EXIT = 6  # tool errors and no contract failure: the target stopped answering (run or preflight)
 
 
 class ToolError(BaseException):

@@ -33,7 +33,8 @@ def _entry(entry: Entry | None) -> str:
 
 
 def _drawn(subject: Subject, before: Observed, after: Observed, moved: dict[Key, str]) -> set[Key]:
-    """attach without a code may draw one code of its program: a code that was not attached and now is."""
+    """attach without a code may draw one code of its program: a code that was not attached and now is; or, where
+    the program creates codes (the Russian attach page), a new code, attached."""
     program = subject.program
     if program is None or not before.knows_listing(program):
         return set()
@@ -41,7 +42,9 @@ def _drawn(subject: Subject, before: Observed, after: Observed, moved: dict[Key,
         if key[0] != program:
             continue
         old, new = before.listed(*key), after.listed(*key)
-        if old is not None and not old.attached and new is not None and new.attached:
+        if (old is None and not subject.creates_codes) or new is None or not new.attached:
+            continue
+        if old is None or not old.attached:
             return {key}
     return set()
 
@@ -99,6 +102,11 @@ def _fields(subject: Subject, key: Key, before: Observed, after: Observed) -> li
             problems.append(f"[frame] {subject.op} changed the attachment of {key[1]!r}")
     if subject.op == "attach" and old is not None and new is not None and bool(old.activated) != bool(new.activated):
         problems.append(f"[frame] attach changed the activation of {key[1]!r}")
+    if subject.op == "attach" and not subject.creates_codes and _created(key, before, after):
+        problems.append(
+            f"[frame] attach created {key[1]!r} in program {key[0]}, which the target file declares as not creating "
+            "codes (program_settings)"
+        )
     if subject.op == "detach" and subject.matched is not None and subject.personal and old_info is not None:
         holder = old_info.get("profile_id")
         kept = bool((new_info or {}).get("is_attached")) and (new_info or {}).get("profile_id") == holder
@@ -107,6 +115,15 @@ def _fields(subject: Subject, key: Key, before: Observed, after: Observed) -> li
                 f"[frame] detach for {subject.matched.profile_id!r} took {key[1]!r} from profile {holder!r}"
             )
     return problems
+
+
+def _created(key: Key, before: Observed, after: Observed) -> bool:
+    """The code was absent before (not listed, or get refused it) and is present after."""
+    absent = (before.knows_listing(key[0]) and before.listed(*key) is None) or (
+        before.knows_get(*key) and before.get(*key) is None
+    )
+    present = after.listed(*key) is not None or after.get(*key) is not None
+    return absent and present
 
 
 def _describe(moved: dict[Key, str]) -> str:

@@ -9,6 +9,7 @@ and no other installed plugin can change a run.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -16,6 +17,8 @@ import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+
+import yaml
 
 from mock_server.serve import start_background
 
@@ -44,13 +47,28 @@ def serving_mock(
         yield server.url
 
 
-def write_target(base_url: str, path: Path, *, api_version: str | None = None) -> Path:
-    """Write the default seed's target file with ``base_url`` (and ``api_version`` when given) to ``path``."""
+def write_target(base_url: str, path: Path, *, api_version: str | None = None, seed: str | None = None) -> Path:
+    """Write the default seed's target file with ``base_url`` (and ``api_version`` when given) to ``path``; for
+    another ``seed`` file of mock_server/ (same data), with its programs' settings as ``program_settings``."""
     text = re.sub(r"(?m)^base_url:.*$", f"base_url: {base_url}", MOCK_TARGET.read_text(encoding="utf-8"))
     if api_version is not None:
         text += f'api_version: "{api_version}"\n'
+    if seed is not None:
+        text += "program_settings: " + json.dumps(program_settings(seed), sort_keys=True) + "\n"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def seed_path(seed: str) -> Path:
+    """A seed file of mock_server/ by name."""
+    return ROOT / "mock_server" / seed
+
+
+def program_settings(seed: str) -> dict[str, dict[str, bool]]:
+    """The target file's ``program_settings`` of the mock.yaml programs as ``seed`` (mock_server/) sets them."""
+    kinds = {v: k for k, v in yaml.safe_load(MOCK_TARGET.read_text(encoding="utf-8"))["loyalty_programs"].items()}
+    programs = yaml.safe_load(seed_path(seed).read_text(encoding="utf-8"))["programs"]  # the file mock_server reads
+    return {kinds[p["id"]]: {"creates_codes": bool(p.get("creates_codes", True))} for p in programs if p["id"] in kinds}
 
 
 def suite_command(target: Path | None, workdir: Path, *extra: str) -> list[str]:

@@ -61,6 +61,7 @@ class Subject:
     expire_date: str | None = None
     personal: bool = False  # the program restricts multiple usage (the target's personal program)
     foreign_db: bool = False  # attach/detach naming a database the target does not list
+    creates_codes: bool = True  # the program may create codes (the target's program_settings; default: English page)
 
 
 def _int(value: Any) -> int | None:
@@ -117,6 +118,7 @@ def subject_of(target: Target, op: str, body: Any) -> Subject | None:
         expire_date=expire,
         personal=program == target.personal,
         foreign_db=op in ("attach", "detach") and body.get("db_id") != target.db_id,
+        creates_codes=program is None or target.creates_codes(program),
     )
 
 

@@ -27,6 +27,7 @@ from contract_tests.harness import MOCK_TARGET as MOCK_TARGET
 from contract_tests.harness import ROOT as ROOT
 from contract_tests.harness import TOKEN as TOKEN
 from contract_tests.harness import run_suite as run_suite
+from contract_tests.harness import seed_path
 from contract_tests.harness import serving_mock as serving_mock
 from contract_tests.harness import suite_command as suite_command
 from contract_tests.harness import write_target as write_target
@@ -42,6 +43,7 @@ class Result:
     seconds: float
     named: str = ""  # the expected oracle or rule the failure named ('' when none)
     api_version: str = "72"  # the version the mock served and the target file named
+    seed: str = ""  # the seed file of mock_server/ the mock served ('' = the default seed)
 
     @property
     def ok(self) -> bool:
@@ -83,39 +85,47 @@ def named_oracle(fault: str, text: str) -> str:
     return next((name for name in expected_names(fault) if name in text), "")
 
 
-def run_variant(fault: str, *, api_version: str | None = None) -> Result:
+def run_variant(fault: str, *, api_version: str | None = None, seed: str | None = None) -> Result:
     """Run the suite against promo-mock with ``fault`` ('' for none: the whole suite) and return how it ended; a
     fault's run holds only the tests that can name its oracles, and stops at the first failure that does.
 
-    The mock and the target file speak ``api_version``: by default the fault's own version, else 72.
+    The mock and the target file speak ``api_version``: by default the fault's own version, else 72. The mock
+    serves ``seed`` (a seed file of mock_server/; by default the fault's own, else the default seed), and the
+    target file declares its programs' settings (``program_settings``).
     """
     from mock_server.faults import REGISTRY
 
     version = api_version or (REGISTRY[fault].api_version if fault else None) or "72"
+    seed = seed or (REGISTRY[fault].seed if fault else None)
     started = time.monotonic()
     with (
         tempfile.TemporaryDirectory(prefix="power-") as tmp,
-        serving_mock((fault,) if fault else (), api_version=version) as url,
+        serving_mock((fault,) if fault else (), api_version=version, seed=seed_path(seed) if seed else None) as url,
     ):
         work = Path(tmp)
-        target = write_target(url, work / "target.yaml", api_version=version)
+        target = write_target(url, work / "target.yaml", api_version=version, seed=seed)
         selection = [word for tag in (expected_names(fault) if fault else ()) for word in ("--oracle", tag)]
         run = run_suite(target, work, *selection, env={"ALTCRAFT_TOKEN": TOKEN})
         first, text = _failures(work / "junit.xml")
         named = named_oracle(fault, text + run.stdout) if fault else ""
-        return Result(fault, run.returncode, first, time.monotonic() - started, named, version)
+        return Result(fault, run.returncode, first, time.monotonic() - started, named, version, seed or "")
 
 
 def run_all(*, workers: int = 2, faults: list[str] | None = None, faithful: bool = True) -> list[Result]:
-    """The faithful mock of every API version first in the queue (unless not ``faithful``), then every fault of
-    ``mock_server.faults.FAULTS`` (or only ``faults``), ``workers`` runs at a time."""
-    from mock_server.faults import FAULTS
+    """The faithful mock of every API version, and on every seed a chosen fault needs, first in the queue (unless
+    not ``faithful``); then every fault of ``mock_server.faults.FAULTS`` (or only ``faults``), ``workers`` runs at
+    a time."""
+    from mock_server.faults import FAULTS, REGISTRY
     from promo_spec.versions import known_versions
 
-    variants: list[tuple[str, str | None]] = [("", v) for v in known_versions()] if faithful else []
-    variants += [(name, None) for name in (faults if faults is not None else sorted(FAULTS))]
+    chosen = faults if faults is not None else sorted(FAULTS)
+    seeds = sorted({s for name in chosen if (s := REGISTRY[name].seed)})
+    variants: list[tuple[str, str | None, str | None]] = []
+    if faithful:
+        variants += [("", v, None) for v in known_versions()] + [("", None, s) for s in seeds]
+    variants += [(name, None, None) for name in chosen]
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(lambda variant: run_variant(variant[0], api_version=variant[1]), variants))
+        return list(pool.map(lambda v: run_variant(v[0], api_version=v[1], seed=v[2]), variants))
 
 
 def table(results: list[Result]) -> str:
@@ -127,8 +137,9 @@ def table(results: list[Result]) -> str:
     for r in results:
         verdict = ("passes" if r.ok else "FAILS") if not r.fault else ("detected" if r.ok else "NOT DETECTED")
         named = r.named or ("-" if not r.fault else f"none of {', '.join(expected_names(r.fault))}")
+        on = f" ({r.seed})" if r.seed else ""
         lines.append(
-            f"| {r.fault or '(faithful mock)'} v{r.api_version} | {r.exit_code} | {verdict} | {named} "
+            f"| {r.fault or '(faithful mock)'} v{r.api_version}{on} | {r.exit_code} | {verdict} | {named} "
             f"| {r.detected_by or '-'} | {r.seconds:.1f} |"
         )
     faults = [r for r in results if r.fault]

@@ -14,7 +14,7 @@ from contract_tests.masking import Masker
 from contract_tests.rule_log import RuleLog
 
 # how a problem names its oracle: [rule <id>], [postcondition <term>], [frame], [invariant <name>], [wire-label]
-ORACLE_TAG = re.compile(r"\[(?:rule [\w.-]+|postcondition \w+|frame|invariant [\w-]+|wire-label)\]")
+ORACLE_TAG = re.compile(r"\[(?:rule [\w.-]+|postcondition \w+|frame|invariant [\w-]+|wire-label|preflight)\]")
 
 
 @dataclass
@@ -117,6 +117,28 @@ class Report:
                 numbers[item.rule].add(int(item.error))
         return {rule: sorted(found) for rule, found in sorted(numbers.items())}
 
+    def stance_answered(
+        self, operation: str, stances: tuple[int, ...], violations: list[str], envelope: dict[str, Any]
+    ) -> None:
+        """Record the answer to a request that breaks only stances of the spec (not a documented constraint)."""
+        error = envelope.get("error")
+        self.observe(
+            Observation(
+                test_id="test_api",
+                rule="stance " + ", ".join(map(str, stances)),
+                status="stance",
+                operation=operation,
+                error=error if isinstance(error, int) and not isinstance(error, bool) else None,
+                error_text=str(envelope.get("error_text", "")),
+                changes="; ".join(violations[:3]),
+                verdict="recorded",
+            )
+        )
+
+    def stance_outcomes(self) -> list[Observation]:
+        """Answers to requests invalid only under a stance: which reading of the docs this server follows."""
+        return [o for o in self.observations if o.status == "stance"]
+
     def failed(self, test: str, text: str) -> None:
         """Record a failing test and the oracles its message names (``[postcondition ...]``, ``[frame]``, ...)."""
         oracles = list(dict.fromkeys(ORACLE_TAG.findall(text)))
@@ -156,6 +178,7 @@ class Report:
             "outcome": self.outcome,
             "error_numbers_per_rule": self.error_numbers(),
             "undocumented_outcomes": [asdict(o) for o in self.undocumented()],
+            "stance_outcomes": [asdict(o) for o in self.stance_outcomes()],
             "wire_choices_seen": self.wire,
             "failures": self.failures,
             "tool_errors": self.tool_errors,
@@ -195,6 +218,23 @@ class Report:
             text = o.error_text.replace("|", "\\|")
             change = o.changes.replace("\n", "; ").replace("|", "\\|")
             lines.append(f"| {o.test_id} | {o.error} | {text} | {change} |")
+        lines += [
+            "",
+            "## Requests invalid only under a stance (what this server answered where the docs contradict each other)",
+            "",
+            "| operation | stance (spec info.description) | what the request breaks | error | error_text |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+        shown: set[tuple[str, str, Any, str]] = set()
+        for o in self.stance_outcomes():
+            if (o.operation, o.rule, o.error, o.changes) in shown:
+                continue
+            shown.add((o.operation, o.rule, o.error, o.changes))
+            if len(shown) > 60:
+                lines.append("| ... | | more in contract-report.json (stance_outcomes) | | |")
+                break
+            what, text = o.changes.replace("|", "\\|"), o.error_text.replace("|", "\\|")
+            lines.append(f"| {o.operation} | {o.rule} | {what} | {o.error} | {text} |")
         lines += ["", "## Wire choices seen (undocumented: response media types, HTTP status)", ""]
         lines += ["| what | value | answers |", "| --- | --- | --- |"]
         for what, values in self.wire.items():

@@ -14,6 +14,7 @@ from contract_tests.strategies import CODE_FLAVOURS, expire_dates, promo_codes
 from contract_tests.suite import Suite
 from contract_tests.target import Profile
 from contract_tests.validity import clear_violations
+from contract_tests.verdicts import NOT_APPLICABLE
 from promo_spec.rules import Rule
 
 PROFILE_OPERATIONS = frozenset({"attach", "detach"})
@@ -103,6 +104,7 @@ GIVENS: dict[str, frozenset[str]] = {
     "code": frozenset(CODE_STATES),
     "program": frozenset({"any", "personal", "universal"}),  # _kind
     "pool": frozenset({"any", "has_free", "empty"}),  # _kind (empty: the exhausted program), arrange (has_free)
+    "creation": frozenset({"any", "allowed", "disallowed"}),  # _kind and needs: the target's program_settings
     "profile": frozenset({"matched", "unknown"}),  # arrange: _unknown_profile
     "matching": frozenset({"each", "omitted"}),  # rule_cases: every mode, or the key left out
     "options": frozenset(OPTIONS),
@@ -152,19 +154,28 @@ class Scenario:
 
 def needs(case: RuleCase, suite: Suite) -> str:
     """Why the target cannot run this case ('' when it can)."""
-    if case.rule.given_value("pool") == "empty" and suite.target.exhausted is None:
+    target, rule = suite.target, case.rule
+    if rule.given_value("pool") == "empty" and target.exhausted is None:
         return "the target file names no loyalty_programs.exhausted program (a program without free codes)"
+    creation = rule.given_value("creation")
+    if creation != "any" and not _kinds(rule, _default_code_state(rule), suite):
+        # the rule does not apply to the server as the target file declares it: no gap in the run's evidence
+        if creation == "disallowed":
+            return (
+                f"{NOT_APPLICABLE}: the target file declares no program of this rule's kind that does not create "
+                "codes (program_settings: creates_codes: false)"
+            )
+        return (
+            f"{NOT_APPLICABLE}: the target file declares every program of this rule's kind as not creating codes "
+            "(program_settings)"
+        )
     return ""
 
 
 def may_draw(case: RuleCase) -> bool:
-    """Whether the case sends attach without a code to a program with free codes: a pool draw, which may take
-    any free code of the program (the exhausted program has none: nothing to take, nothing to hold the lock for)."""
-    return (
-        case.rule.operation == "attach"
-        and _default_code_state(case.rule) == "omitted"
-        and case.rule.given_value("pool") != "empty"
-    )
+    """Whether the case sends attach without a code: a pool draw, which may take any free code of the program, or
+    create one where the program creates codes (the Russian attach page), also in the exhausted program."""
+    return case.rule.operation == "attach" and _default_code_state(case.rule) == "omitted"
 
 
 def _default_code_state(rule: Rule) -> str:
@@ -195,15 +206,28 @@ def _choice(data: st.DataObject, options: list[Any], salt: int, label: str) -> A
     return data.draw(st.sampled_from(options[shift:] + options[:shift]), label=label)
 
 
-def _kind(rule: Rule, code_state: str, data: st.DataObject, salt: int) -> str:
+def _kinds(rule: Rule, code_state: str, suite: Suite) -> list[str]:
+    """The program kinds a case of ``rule`` may use: by its ``given`` and the target's program settings."""
     if rule.given_value("pool") == "empty":
-        return "exhausted"
-    program = rule.given_value("program")
-    if code_state == "attached_to_several":
-        return "universal"
-    if program in ("personal", "universal"):
-        return str(program)
-    return str(_choice(data, ["personal", "universal"], salt, "program"))
+        kinds = ["exhausted"] if suite.target.exhausted is not None else []
+    elif code_state == "attached_to_several":
+        kinds = ["universal"]
+    elif rule.given_value("program") in ("personal", "universal"):
+        kinds = [str(rule.given_value("program"))]
+    else:
+        kinds = ["personal", "universal"]
+    creation = rule.given_value("creation")
+    if creation == "any":
+        return kinds
+    target = suite.target
+    return [k for k in kinds if target.creates_codes(target.program(k)) == (creation == "allowed")]
+
+
+def _kind(rule: Rule, code_state: str, data: st.DataObject, salt: int, suite: Suite) -> str:
+    kinds = _kinds(rule, code_state, suite)
+    if len(kinds) == 1:
+        return kinds[0]
+    return str(_choice(data, kinds, salt, "program"))
 
 
 def _tag(data: st.DataObject, size: int, label: str) -> str:
@@ -237,7 +261,7 @@ def arrange(suite: Suite, case: RuleCase, data: st.DataObject, *, placement: str
     rule, target, client = case.rule, suite.target, suite.client
     salt = zlib.crc32(f"{suite.report.seed}:{case.id}".encode())  # varies per run, fixed by --hypothesis-seed
     code_state = _default_code_state(rule)
-    kind = _kind(rule, code_state, data, salt)
+    kind = _kind(rule, code_state, data, salt, suite)
     program = target.program(kind)
     count = len(target.profiles)
     rotated = [(i + salt // 7) % count for i in range(count)]

@@ -55,6 +55,7 @@ class Run:
     preflight_notes: list[str] = field(default_factory=list)
     preflight_requests: int = 0
     leftovers: dict[int, list[str]] = field(default_factory=dict)  # free codes earlier runs left, per program
+    preflight_violation: str = ""  # the contract violation the preflight saw (masked): the run's only test fails
 
     @property
     def code_prefix(self) -> str:
@@ -75,6 +76,7 @@ class Run:
             "worker": worker,
             "lock_path": self.lock_path,
             "sizes_before": {str(k): v for k, v in self.sizes_before.items()},
+            "preflight_violation": self.preflight_violation,
         }
 
     @classmethod
@@ -88,6 +90,7 @@ class Run:
             lock_path=data["lock_path"],
             sizes_before={int(k): v for k, v in data["sizes_before"].items()},
             leftovers={int(k): v for k, v in data["leftovers"].items()},
+            preflight_violation=data.get("preflight_violation", ""),
         )
 
 

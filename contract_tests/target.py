@@ -62,6 +62,7 @@ class Target:
     timeout_seconds: float = 10.0
     xml_content_type: str = "application/xml"  # the docs name no XML request content type
     api_version: str = "72"  # the API version the server speaks; absent from a target file means 72
+    no_creation: frozenset[int] = frozenset()  # programs declared with creates_codes: false (program_settings)
 
     @property
     def label(self) -> str:
@@ -87,6 +88,11 @@ class Target:
         if self.exhausted is not None:
             found.append(self.exhausted)
         return tuple(found)
+
+    def creates_codes(self, program: int) -> bool:
+        """Whether ``program`` creates codes: False only where program_settings declares ``creates_codes: false``
+        (the Russian attach page's setting); True is the English page's behaviour, and every other program's."""
+        return program not in self.no_creation
 
     def program(self, kind: str) -> int:
         """Return the program id of ``kind`` (personal, universal, exhausted)."""
@@ -181,6 +187,11 @@ def parse_target(data: Any, *, where: str, environ: dict[str, str] | None = None
             where,
             f"'xml_content_type' must be an XML media type such as application/xml or text/xml, not {xml_type!r}",
         )
+    settings = data.get("program_settings", {})
+    if "exhausted" in settings and exhausted is None:
+        raise _fail(where, "'program_settings' names exhausted, but 'loyalty_programs' names no exhausted program")
+    kinds = {"personal": personal, "universal": universal, "exhausted": exhausted}
+    no_creation = frozenset(kinds[k] for k, s in settings.items() if s.get("creates_codes", True) is False)
     rate, timeout = data.get("rate_limit_per_second"), data.get("timeout_seconds", 10.0)
     api_version = _api_version(data.get("api_version", "72"), where)
     return Target(
@@ -200,6 +211,7 @@ def parse_target(data: Any, *, where: str, environ: dict[str, str] | None = None
         timeout_seconds=float(timeout),
         xml_content_type=xml_type,
         api_version=api_version,
+        no_creation=no_creation,
     )
 
 

@@ -19,7 +19,7 @@ from contract_tests.world import ContractViolation
 from promo_spec import default_spec_path, load_spec
 
 # the tagged oracles its failures can name (Schemathesis' own checks name none: --oracle never selects by them)
-pytestmark = pytest.mark.oracles("[postcondition]", "[wire-label]")
+pytestmark = pytest.mark.oracles("[rule request.invalid]", "[postcondition]", "[wire-label]")
 
 SCHEMA: BaseSchema = schemathesis.openapi.from_path(default_spec_path())
 if (_operations := selection.api_operations(load_spec())) is not None:

@@ -1,7 +1,14 @@
-"""Decide whether a sent body clearly breaks its schema (the only cases where error != 0 is required)."""
+"""Decide whether a sent body clearly breaks its schema (the only cases where error != 0 is required).
+
+A constraint of the spec is *documented* unless the schema node carrying it marks the keyword in ``x-stances``:
+then it encodes a stance the spec takes where the docs contradict themselves (spec/README.md), and a server
+may follow the other reading. ``x-also-documented-types`` and ``x-also-documented-values`` narrow a stance to
+what the other pages allow: a value allowed on no page still breaks a documented constraint.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -11,12 +18,13 @@ from contract_tests.wire import is_error_envelope
 
 # Violations a faithful server must refuse; format and length subtleties are left out on purpose.
 CLEAR = frozenset({"required", "type", "enum", "const", "anyOf"})
-# The docs list no values of `format` (the spec's json|xml is a stance), so an unknown value is not clear.
-UNDOCUMENTED_ENUMS = frozenset({("format",)})
 
 
 def _coercible(error: ValidationError) -> bool:
-    """A string spelling a value of the expected type ("12", "true"): the same text in XML; a server may read it."""
+    """A string spelling a value of the expected type ("12", "true"): the same text in XML; a server may read it.
+
+    This is also the other reading of stance 2 (``loyalty_id`` shown quoted on get/activate).
+    """
     if error.validator != "type" or not isinstance(error.instance, str):
         return False
     expected = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
@@ -31,8 +39,7 @@ def _coercible(error: ValidationError) -> bool:
 
 
 def _clear(error: ValidationError) -> bool:
-    if error.validator == "enum" and tuple(error.absolute_path) in UNDOCUMENTED_ENUMS:
-        return False
+    """Whether ``error`` (or one of its sub-errors) is a violation a server reading the schema must refuse."""
     if _coercible(error):
         return False
     if error.validator in CLEAR:
@@ -45,7 +52,25 @@ def _clear(error: ValidationError) -> bool:
     return bool(error.context) and any(_clear(sub) for sub in error.context if sub.validator != "anyOf")
 
 
-def _matching_modes(schema: dict[str, Any]) -> dict[str, list[str]]:
+def stance_of(error: ValidationError) -> int | None:
+    """The number of the stance (spec ``info.description``) that ``error`` breaks, None when it breaks a documented
+    constraint: the keyword is marked in ``x-stances`` of its schema node, and the value is one another page allows
+    (``x-also-documented-types`` / ``-values``, when the node narrows the stance)."""
+    node = error.schema if isinstance(error.schema, dict) else {}
+    marks = node.get("x-stances", {})
+    stance = marks.get(error.validator) if isinstance(marks, dict) else None
+    if not isinstance(stance, int):
+        return None
+    if error.validator == "type" and "x-also-documented-types" in node:
+        also = node["x-also-documented-types"]
+        allowed = any(Draft202012Validator.TYPE_CHECKER.is_type(error.instance, kind) for kind in also)
+        return stance if allowed else None
+    if error.validator == "enum" and "x-also-documented-values" in node:
+        return stance if error.instance in node["x-also-documented-values"] else None
+    return stance
+
+
+def modes_of_schema(schema: dict[str, Any]) -> dict[str, list[str]]:
     """The spec's ``x-matching-modes`` of a request schema (top level or in its allOf), or {}."""
     for node in [schema, *schema.get("allOf", [])]:
         modes = node.get("x-matching-modes") if isinstance(node, dict) else None
@@ -61,7 +86,7 @@ def _without_empty(body: dict[str, Any]) -> dict[str, Any]:
 
 def _without_unused(body: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
     """The body as a server that ignores the identifiers its matching mode does not use sees it."""
-    modes = _matching_modes(schema)
+    modes = modes_of_schema(schema)
     if not modes:
         return body
     default = schema.get("properties", {}).get("matching", {}).get("default")
@@ -92,36 +117,63 @@ def readings(body: Any, schema: dict[str, Any]) -> list[Any]:
     return found
 
 
-def _accepted_elsewhere(error: ValidationError) -> bool:
-    """A type another docs page allows, declared by the spec as ``x-also-documented-types``."""
-    if error.validator != "type" or not isinstance(error.schema, dict):
-        return False
-    also = error.schema.get("x-also-documented-types", [])
-    return any(Draft202012Validator.TYPE_CHECKER.is_type(error.instance, kind) for kind in also)
+@dataclass(frozen=True)
+class Violation:
+    """One clear violation of a body: where, the validator's message, and the stance it breaks (None: documented)."""
+
+    where: str
+    message: str
+    stance: int | None
+
+    def __str__(self) -> str:
+        tag = f" (stance {self.stance})" if self.stance is not None else ""
+        return f"{self.where}: {self.message}{tag}"
 
 
-def _messages(validator: Draft202012Validator, body: Any) -> list[str]:
+def _violations(validator: Draft202012Validator, body: Any) -> list[Violation]:
     found = []
     for error in validator.iter_errors(body):
-        if _clear(error) and not _accepted_elsewhere(error):
+        if _clear(error):
             where = "/".join(str(p) for p in error.absolute_path) or "(body)"
-            found.append(f"{where}: {error.message}")
+            found.append(Violation(where, error.message, stance_of(error)))
     return found
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """How a body stands to its schema: documented violations (clear in every reading), or only stances."""
+
+    documented: tuple[str, ...]  # non-empty: a faithful server must refuse the body
+    stances: tuple[Violation, ...]  # non-empty (and documented empty): invalid only under the spec's stances
+
+    @property
+    def stance_numbers(self) -> tuple[int, ...]:
+        """The stances the body breaks, each once, in order."""
+        return tuple(dict.fromkeys(v.stance for v in self.stances if v.stance is not None))
+
+
+def verdict(validator: Draft202012Validator, body: Any) -> Verdict:
+    """Judge ``body`` in every reading a faithful server may take (``readings``).
+
+    ``documented``: every reading breaks a documented constraint (messages of the body as sent). ``stances``: some
+    reading breaks none, but every reading breaks the schema counting the stances too (the violations of the body as
+    sent that are stances): the spec's own reading refuses it, another reading of the docs need not.
+    """
+    every = [_violations(validator, reading) for reading in readings(body, validator.schema)]
+    if all(any(v.stance is None for v in found) for found in every):
+        return Verdict(tuple(str(v) for v in every[0] if v.stance is None), ())
+    if all(every):
+        return Verdict((), tuple(v for v in every[0] if v.stance is not None) or tuple(every[0]))
+    return Verdict((), ())
 
 
 def clear_violations(validator: Draft202012Validator, body: Any) -> list[str]:
-    """Messages of the clear violations of ``body``; empty when the body is valid or only subtly invalid.
+    """Messages of the documented violations of ``body``: empty when the body is valid, only subtly invalid, or
+    invalid only under a stance.
 
     Clear means clear in every reading a faithful server may take (see ``readings``).
     """
-    found: list[str] = []
-    for index, reading in enumerate(readings(body, validator.schema)):
-        messages = _messages(validator, reading)
-        if not messages:
-            return []
-        if index == 0:
-            found = messages
-    return found
+    return list(verdict(validator, body).documented)
 
 
 # The docs show no error answer (only import's per-code error): of an error envelope only these are known.

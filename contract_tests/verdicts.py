@@ -16,6 +16,9 @@ from contract_tests.rule_log import RuleLog
 from promo_spec.rules import Rule
 
 PASS, FAIL, RECORDED, NOT_RUN = "pass", "fail", "recorded", "not run"
+# the reason a case skips with when its rule does not apply to the server the target file declares (a program
+# setting no program has): a rule all of whose cases skip so is "not run" and ``not_applicable``, no gap in evidence
+NOT_APPLICABLE = "not applicable to this target"
 EVIDENCE_PER_RULE = 3  # failing cases shown at most; a passing rule shows one JSON and one XML request
 TEXTS_PER_RULE = 5  # distinct error texts and state changes kept per rule
 # how a problem names its oracle (the same tags as contract_tests.report.ORACLE_TAG)
@@ -73,6 +76,7 @@ def rule_verdicts(
         passed = sorted(case for case, out in cases.items() if out.outcome == "passed")
         skipped = sorted(case for case, out in cases.items() if out.outcome in ("skipped", "error"))
         verdict = FAIL if failed else (PASS if rule.asserted else RECORDED) if passed else NOT_RUN
+        inapplicable = verdict == NOT_RUN and bool(skipped) and all(NOT_APPLICABLE in cases[c].problem for c in skipped)
         if failed:
             shown = failed[:EVIDENCE_PER_RULE]
         else:
@@ -96,6 +100,7 @@ def rule_verdicts(
             "failed_cases": failed,
             "problem": cases[failed[0]].problem if failed else "",
             "not_run_because": next((cases[c].problem for c in skipped if cases[c].problem), "") if skipped else "",
+            "not_applicable": inapplicable,
             "evidence": evidence,
             "reproduce": reproduce(rule_id),
             "answers": log.answers.get(rule_id, {}),

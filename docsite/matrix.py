@@ -3,7 +3,9 @@
 The answer for (T, N) comes from the latest run of the suite against T speaking N:
 ``yes`` when every rule of N the docs assert (documented or inferred) ran and passed and nothing else
 in the run failed; ``no`` when anything failed (a rule, a postcondition, the frame, an invariant,
-Schemathesis); ``unknown`` when no run exists or an asserted rule did not run.
+Schemathesis); ``unknown`` when no run exists or an asserted rule did not run. A rule that does not apply
+to the target as its file declares it (a program setting none of its programs has, e.g. programs that do
+not create codes) is no gap: it is listed apart and does not make the answer ``unknown``.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ class Answer:
     failed_rules: tuple[str, ...]
     other_failures: tuple[str, ...]  # failing tests that are no rule case (state machine, Schemathesis, ...)
     not_run: tuple[str, ...]  # asserted rules of the version that did not run
+    not_applicable: tuple[str, ...] = ()  # asserted rules that do not apply to the target's declared settings
 
     def as_json(self) -> dict[str, Any]:
         """The answer as ``matrix.json`` writes it."""
@@ -39,6 +42,7 @@ class Answer:
             "failed_rules": list(self.failed_rules),
             "other_failures": list(self.other_failures),
             "asserted_rules_not_run": list(self.not_run),
+            "asserted_rules_not_applicable": list(self.not_applicable),
         }
 
 
@@ -68,9 +72,11 @@ class Matrix:
         errors = run.outcome.get("error", 0)
         if errors and not others:
             others = (f"{errors} test(s) ended with an error (see {run.path})",)
-        not_run = tuple(r for r in asserted if run.rules.get(r) is None or run.rules[r].verdict == "not run")
+        skipped = [r for r in asserted if run.rules.get(r) is None or run.rules[r].verdict == "not run"]
+        inapplicable = tuple(r for r in skipped if r in run.rules and run.rules[r].not_applicable)
+        not_run = tuple(r for r in skipped if r not in inapplicable)
         verdict = NO if failed or others else UNKNOWN if not_run else YES
-        return Answer(target, version, verdict, run, failed, others, not_run)
+        return Answer(target, version, verdict, run, failed, others, not_run, inapplicable)
 
 
 def build_matrix(versions: Sequence[VersionDocs], reports: Sequence[RunReport]) -> Matrix:

@@ -45,6 +45,7 @@ class RuleResult:
     failed_cases: tuple[str, ...]
     problem: str
     not_run_because: str
+    not_applicable: bool  # not run because the rule does not apply to the target's declared program settings
     evidence: tuple[Evidence, ...]
     reproduce: str
     answers: dict[str, dict[str, int]]  # error | http_status | content_type -> value -> count
@@ -86,6 +87,7 @@ def _result(data: dict[str, Any]) -> RuleResult:
         failed_cases=tuple(data.get("failed_cases") or ()),
         problem=str(data.get("problem", "")),
         not_run_because=str(data.get("not_run_because", "")),
+        not_applicable=bool(data.get("not_applicable", False)),
         evidence=tuple(
             Evidence(
                 case=str(e.get("case", "")),

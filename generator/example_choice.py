@@ -19,7 +19,7 @@ from promo_spec.rules import Rule
 # Code states of the rule vocabulary, most preferred first: seeded codes with fixed timestamps
 # print the same output on every fresh mock; a free code's `created` is the mock's start time.
 STATE_PREFERENCE = ("attached_to_profile", "activated", "new", "free", "unknown", "omitted")
-_GIVEN_KEYS = frozenset({"code", "codes", "program", "options", "pool"})
+_GIVEN_KEYS = frozenset({"code", "codes", "program", "options", "pool", "creation"})
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,8 @@ def _resolve(seed: Seed, given: Mapping[str, str], sample: Mapping[str, Any]) ->
     """The seed state a rule's ``given`` asks for, or None when the seed has none."""
     state = given.get("code") or given.get("codes") or "omitted"
     programs = _programs(seed, given.get("program"))
+    if given.get("creation") in ("allowed", "disallowed"):  # the seed's program setting (creates_codes)
+        programs = [p for p in programs if p.creates_codes == (given["creation"] == "allowed")]
     first = _first_profile(seed)
     if first is None or not programs:
         return None

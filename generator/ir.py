@@ -21,6 +21,7 @@ class Field:
     enum: tuple[str, ...] = ()
     default: str = ""  # JSON text of the default, "" when none
     since: str = ""  # the oldest API version from which the parameter exists without a gap (docs)
+    stances: str = ""  # which of its constraints encode a stance of the spec (x-stances), in words; "" when none
 
     @property
     def py_type(self) -> str:

@@ -120,7 +120,22 @@ class SchemaReader:
             nullable=nullable,
             enum=tuple(str(v) for v in node.schema.get("enum", ()) or ()),
             default=json.dumps(node.schema["default"], ensure_ascii=False) if "default" in node.schema else "",
+            stances=_stances(node.schema),
         )
+
+
+def _stances(schema: dict[str, Any]) -> str:
+    """The schema's ``x-stances`` marks in words: `keyword` stance N (other pages: ...)."""
+    marks = schema.get("x-stances")
+    if not isinstance(marks, dict):
+        return ""
+    also = {"type": schema.get("x-also-documented-types"), "enum": schema.get("x-also-documented-values")}
+    words = []
+    for keyword, number in marks.items():
+        other = also.get(keyword)
+        shown = f" (other pages: {', '.join(f'`{v}`' for v in other)})" if isinstance(other, list) and other else ""
+        words.append(f"`{keyword}` is stance {number}{shown}")
+    return "; ".join(words)
 
 
 def _example(schema: dict[str, Any]) -> str:

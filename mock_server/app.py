@@ -220,11 +220,11 @@ class MockApp:
                 "error": errors.INTERNAL.code,
                 "error_text": f"{errors.INTERNAL.text}: {type(exc).__name__}",
             }
-        return self._envelope(envelope, fmt)
+        return self._envelope(envelope, fmt, parts.status(op_id, envelope))
 
-    def _envelope(self, envelope: Envelope, fmt: str) -> Answer:
+    def _envelope(self, envelope: Envelope, fmt: str, status: int = 200) -> Answer:
         payload, content_type = self.parts.encode(envelope, fmt)
-        return 200, [("Content-Type", content_type), ("Content-Length", str(len(payload)))], payload
+        return status, [("Content-Type", content_type), ("Content-Length", str(len(payload)))], payload
 
     def _plain(self, status: int, failure: errors.Failure, extra: list[tuple[str, str]]) -> Answer:
         payload, content_type = wire.encode({"data": None, "error": failure.code, "error_text": failure.text}, "json")

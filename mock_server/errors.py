@@ -41,6 +41,7 @@ CODE_SEVERAL = Failure(434, "Promocode is attached to several profiles")
 CODE_OTHER_PROFILE = Failure(435, "Promocode is not attached to this profile")
 CODE_ACTIVATED = Failure(436, "Promocode is already activated")
 POOL_EMPTY = Failure(437, "No free promocode in the loyalty program")
+CODE_NOT_CREATED = Failure(438, "Promocode not found, and the loyalty program does not create promocodes")
 CODE_REQUIRED = Failure(400, "Incorrect request: code is required")
 INTERNAL = Failure(520, "Internal mock error")
 
@@ -58,5 +59,6 @@ OWN_CHOICES: tuple[tuple[str, Failure], ...] = (
     ("detach of a code held by another profile", CODE_OTHER_PROFILE),
     ("activate of an already activated code", CODE_ACTIVATED),
     ("attach without code when the program has no free code", POOL_EMPTY),
+    ("attach of a code the program does not hold, in a program that does not create codes", CODE_NOT_CREATED),
     ("detach without code (documented refusal, own number)", CODE_REQUIRED),
 )

@@ -132,7 +132,8 @@ def do_update(ctx: Context, request: Request) -> Envelope:
 
 
 def do_attach(ctx: Context, request: Request) -> Envelope:
-    """Attach the given code (importing it if unknown), or the oldest free code when no code is given."""
+    """Attach the given code (importing it if unknown, where the program creates codes), or the oldest free code
+    when no code is given."""
     holder = ctx.holder(request)
     program = program_of(ctx, request)
     code = request.get("code")
@@ -147,6 +148,8 @@ def do_attach(ctx: Context, request: Request) -> Envelope:
             return ok()
         if state is not None and state.holders and program.personal:
             raise ApiError(errors.CODE_RESTRICTED, "it is attached to another profile")
+        if state is None and not program.creates_codes:
+            raise ApiError(errors.CODE_NOT_CREATED, f"{code!r} is not in loyalty program {program.id}")
         now = store.now()
         if state is None:
             state = program.add(str(code), now)  # an unknown code is imported by attaching it

@@ -1,5 +1,5 @@
 """The parts of the mock that a fault may replace: handlers, profile matching, the wire, authentication,
-schema validation and the store. The app is built from them; faults (``mock_server/faults/``) swap one.
+schema validation, the HTTP status and the store. The app is built from them; faults (``mock_server/faults/``) swap one.
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ class Parts:
     # (operation id, request, bearer token or None) -> None; raises ApiError unless the request is authenticated
     authenticate: Callable[[str, Request, str | None], None]
     schema_errors: Callable[[str, Request], Iterable[ValidationError]]  # (operation id, request) -> violations
+    # (operation id, envelope) -> the HTTP status of the answer: 200 for every envelope (the spec's stance)
+    status: Callable[[str, Envelope], int] = lambda _op_id, _envelope: 200
     blocking: bool = False  # requests may sleep: the server must run them on threads so they overlap
 
     def context(self) -> Context:

@@ -12,6 +12,7 @@ Format (documented with an example in mock_server/README.md)::
     programs:
       - id: 11
         kind: personal                              # personal | universal
+        creates_codes: true                         # optional, default true: attach imports an unknown code
         codes:
           - "P11-0001"                              # a free code
           - code: "P11-0002"
@@ -79,6 +80,7 @@ class Program:
     id: int
     kind: str
     codes: tuple[SeedCode, ...]
+    creates_codes: bool = True  # False: attach never creates a code (the Russian attach page's program setting)
 
 
 @dataclass(frozen=True)
@@ -234,7 +236,7 @@ class _Parser:
         )
 
     def program(self, raw: Any, at: str, known: set[tuple[int, str]]) -> Program:
-        data = self.mapping(raw, at, required=("id", "kind"), allowed=("id", "kind", "codes"))
+        data = self.mapping(raw, at, required=("id", "kind"), allowed=("id", "kind", "codes", "creates_codes"))
         program_id = self.integer(data["id"], f"{at}.id")
         kind = data["kind"]
         if kind not in KINDS:
@@ -247,7 +249,9 @@ class _Parser:
                 raise self.fail(f"{at}.codes[{i}]", f"code {code.code!r} is listed twice")
             seen.add(code.code)
             codes.append(code)
-        return Program(id=program_id, kind=str(kind), codes=tuple(codes))
+        return Program(
+            id=program_id, kind=str(kind), codes=tuple(codes), creates_codes=bool(data.get("creates_codes", True))
+        )
 
     def code(self, raw: Any, at: str, kind: str, known: set[tuple[int, str]]) -> SeedCode:
         if isinstance(raw, str):

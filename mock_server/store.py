@@ -41,11 +41,12 @@ class CodeState:
 class ProgramState:
     """A loyalty program: its kind, its codes in insertion order, and the pool of free codes."""
 
-    __slots__ = ("codes", "id", "kind", "pool")
+    __slots__ = ("codes", "creates_codes", "id", "kind", "pool")
 
-    def __init__(self, program_id: int, kind: str) -> None:
+    def __init__(self, program_id: int, kind: str, *, creates_codes: bool = True) -> None:
         self.id = program_id
         self.kind = kind
+        self.creates_codes = creates_codes  # False: attach never creates a code (the Russian attach page)
         self.codes: dict[str, CodeState] = {}
         self.pool: deque[str] = deque()
 
@@ -109,7 +110,7 @@ class Store:
         loaded = now()
         programs = []
         for program in seed.programs:
-            state = ProgramState(program.id, program.kind)
+            state = ProgramState(program.id, program.kind, creates_codes=program.creates_codes)
             for item in program.codes:
                 code = state.add(item.code, item.created or loaded)
                 for holder in item.holders:

@@ -15,6 +15,7 @@ from promo_spec.errors import SpecError
 from promo_spec.locate import SPEC_DIR, default_spec_path, vocabulary_path
 from promo_spec.refs import check_refs, inline
 from promo_spec.rules import Rule, parse_rules
+from promo_spec.stances import StanceMark, parse_stances
 from promo_spec.success import Success, parse_success
 from promo_spec.versions import BASE_FILE, base_version, resolve
 
@@ -58,6 +59,9 @@ class Spec:
             {op.id: op.pointer for op in self.operations.values()},
             path=str(path),
             check_vocabulary=check_vocabulary,
+        )
+        self.stances: tuple[StanceMark, ...] = parse_stances(
+            document, path=str(path), check_vocabulary=check_vocabulary
         )
 
     def operation(self, op_id: str) -> Operation:

@@ -16,6 +16,7 @@ _GIVEN_DEFAULTS: dict[str, str] = {
     "request": "valid",
     "program": "any",
     "pool": "any",
+    "creation": "any",
     "profile": "matched",
     "matching": "each",
 }

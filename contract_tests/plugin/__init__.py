@@ -9,6 +9,7 @@ One module per job, each a pytest plugin of its own:
 | ``workers`` | pytest-xdist: the run handed to each worker, the workers' reports and traces merged |
 | ``ordering`` | the rule cases of the target's API version; the order (pool draws first, cheap and sharp next); smoke |
 | ``selection`` | ``--oracle TAG``: only the tests that can name an oracle, stopping at the first failure naming it |
+| ``verdict`` | a contract violation the preflight saw (``[preflight] <kind>``): the run's one test, failing (exit 1) |
 | ``fixtures`` | the ``suite`` fixture, cleanup, the workers' lock, requests per test, frame checks per batch |
 | ``outcomes`` | tool errors (target unreachable, timed out) reported as ERROR, exit 6, apart from contract failures |
 | ``reporting`` | failures recorded with their reproduce command, the report files, the terminal summary |
@@ -24,6 +25,7 @@ pytest_plugins = [
     "contract_tests.plugin.workers",
     "contract_tests.plugin.ordering",
     "contract_tests.plugin.selection",
+    "contract_tests.plugin.verdict",
     "contract_tests.plugin.fixtures",
     "contract_tests.plugin.outcomes",
     "contract_tests.plugin.reporting",

@@ -9,7 +9,15 @@ from contract_tests.plugin.keys import TARGET_KEY
 from contract_tests.rule_setup import RuleCase, may_draw, rule_cases, smoke_cases
 from contract_tests.suite import spec_for
 
-MODULE_ORDER = ("test_concurrency", "test_rules", "test_scoping", "test_state_machine", "test_schemathesis")
+MODULE_ORDER = (
+    "test_concurrency",
+    "test_rules",
+    "test_scoping",
+    "test_stances",
+    "test_state_machine",
+    "test_schemathesis",
+)
+SMOKE_LEAVES_OUT = ("contract_tests/test_scoping.py::", "contract_tests/test_stances.py::")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -31,8 +39,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         cases = [case_of(item) for item in items]
         keep = {id(c) for c in smoke_cases([c for c in cases if c is not None])}
         dropped = [item for item, case in zip(items, cases, strict=True) if case is not None and id(case) not in keep]
-        # scoping cases are no rule: the default and thorough profiles run them (smoke stays under 500 requests)
-        dropped += [item for item in items if item.nodeid.startswith("contract_tests/test_scoping.py::")]
+        # scoping cases and stance probes are no rule: the default and thorough profiles run them (smoke stays
+        # under 500 requests)
+        dropped += [item for item in items if item.nodeid.startswith(SMOKE_LEAVES_OUT)]
         deselect(config, items, dropped)
 
 

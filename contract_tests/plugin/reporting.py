@@ -16,6 +16,7 @@ from contract_tests.plugin.keys import MASK_KEY, REPORT_KEY, RUN_KEY, STATE_KEY,
 from contract_tests.plugin.options import only_looking
 from contract_tests.plugin.outcomes import counts
 from contract_tests.plugin.startup import sizes_after
+from contract_tests.plugin.verdict import NAME as PREFLIGHT_TEST
 
 REPRODUCE = "reproduce (same seed, token from the environment)"
 
@@ -33,6 +34,8 @@ def reproduce(item: pytest.Item) -> str:
         str(config.getoption("hypothesis_seed")),
     ]
     name = item.name
+    if name == PREFLIGHT_TEST:  # the preflight runs before every test: the whole run reproduces it
+        return shlex.join(parts)
     if " " in name:  # Schemathesis ids hold "POST /path": select by function and path
         original = getattr(item, "originalname", name.split("[")[0])
         name = f"{original} and {name.rsplit('/', 1)[-1].rstrip(']')}"

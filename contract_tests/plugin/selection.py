@@ -25,8 +25,10 @@ from contract_tests.suite import spec_for
 from promo_spec import Spec
 
 _WANTED: list[str] = []  # this process's --oracle tags, set at configure: test modules read them at import
-TAG = re.compile(r"^\[(?P<family>rule|postcondition|frame|invariant|wire-label)(?: (?P<name>[^\]]+))?\]")
-FAMILIES = ("rule", "postcondition", "frame", "invariant", "wire-label")
+TAG = re.compile(r"^\[(?P<family>rule|postcondition|frame|invariant|wire-label|preflight)(?: (?P<name>[^\]]+))?\]")
+INVALID_RULE = "request.invalid"  # the rule Schemathesis' negative cases name (contract_tests/api_checks.py)
+# "[preflight]" is no test's: the preflight's verdict (plugin/verdict.py) stands in for every test when it fails
+FAMILIES = ("rule", "postcondition", "frame", "invariant", "wire-label", "preflight")
 
 
 def parse(tag: str) -> tuple[str, str]:
@@ -35,7 +37,7 @@ def parse(tag: str) -> tuple[str, str]:
     if found is None:
         raise ValueError(
             f"{tag!r} is not an oracle tag: '[rule <rule id>]', '[postcondition <term>]', '[frame]', "
-            "'[invariant <name>]' or '[wire-label]'"
+            "'[invariant <name>]', '[wire-label]' or '[preflight]'"
         )
     return found.group("family"), found.group("name") or ""
 
@@ -73,8 +75,9 @@ def pytest_configure(config: pytest.Config) -> None:
 def api_operations(spec: Spec) -> list[str] | None:
     """The operations whose Schemathesis cases can name a wanted oracle (None without --oracle: every one).
 
-    A case names ``[wire-label]`` on any operation and ``[postcondition T]`` only on one whose ``x-success`` has
-    ``T``: test_schemathesis generates only these (its coverage phase is most of a run's collection time).
+    A case names ``[wire-label]`` and ``[rule request.invalid]`` (a documented constraint broken, error 0) on any
+    operation and ``[postcondition T]`` only on one whose ``x-success`` has ``T``: test_schemathesis generates only
+    these (its coverage phase is most of a run's collection time).
     """
     if not _WANTED:
         return None
@@ -84,6 +87,7 @@ def api_operations(spec: Spec) -> list[str] | None:
         for op in spec.operations
         if any(
             family == "wire-label"
+            or (family == "rule" and name in ("", INVALID_RULE))
             or (family == "postcondition" and name in getattr(spec.success.get(op), "postconditions", ()))
             for family, name in wanted
         )

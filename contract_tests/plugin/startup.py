@@ -20,7 +20,8 @@ import hypothesis
 import pytest
 
 from contract_tests.client import Client
-from contract_tests.errors import ToolError, TransportError
+from contract_tests.diagnosis import ServerFault
+from contract_tests.errors import TOOL_ERROR_EXIT, ToolError, TransportError
 from contract_tests.masking import Masker
 from contract_tests.plugin.keys import LOCK_DIR_KEY, MASK_KEY, REPORT_KEY, RUN_KEY, SERVER_KEY, STATE_KEY, TARGET_KEY
 from contract_tests.plugin.options import only_looking
@@ -130,7 +131,20 @@ def start(config: pytest.Config, target: Target, masker: Masker) -> Run:
             where=where,
             new_code=f"{run.code_prefix}preflight",
         )
-    except (PreflightError, TransportError) as exc:  # the server stopped answering during the preflight: the same
+    except ServerFault as exc:  # not the target file's: a contract violation, the run's one failing test (exit 1)
+        run.preflight_violation = masker(f"preflight against {target.label}: {exc.message}")
+        run.preflight_requests = client.count
+        return run
+    except TransportError as exc:  # it answered, then stopped answering: neither the file's fault nor a verdict
+        stop(config)
+        pytest.exit(
+            masker(
+                f"preflight against {target.label}: the server stopped answering during the preflight ({exc}); "
+                "a tool error, not a verdict: check the server and the network, rerun"
+            ),
+            returncode=TOOL_ERROR_EXIT,
+        )
+    except PreflightError as exc:  # what the target file can fix (exit 4)
         stop(config)
         raise pytest.UsageError(
             masker(

@@ -18,14 +18,17 @@ class Fault:
 
     name: str
     breaks: str
-    part: str  # "handler:<operation>", "matching", "wire:decode", "wire:encode", "auth", "validation", "store"
+    # "handler:<operation>", "matching", "wire:decode", "wire:encode", "auth", "validation", "status", "store"
+    part: str
     # The oracle tags of the contract suite that catch it (any one of them): "[rule <x-rules id>]",
-    # "[postcondition <x-success term>]", "[frame]", "[invariant <name>]", "[wire-label]"; a tag may go on with the
+    # "[postcondition <x-success term>]", "[frame]", "[invariant <name>]", "[wire-label]", "[preflight] <kind>" (the
+    # preflight's diagnosis of a server fault, contract_tests/diagnosis.py); a tag may go on with the
     # words the failure must say ("[frame] a refused request changed"). ``make power`` requires one to be named.
     oracles: tuple[str, ...]
     override: Override
     api_version: str | None = None  # the API version whose mock it breaks (None: any)
     declared_at: str = ""  # where the fault is declared: "mock_server/faults/handlers.py:63"
+    seed: str | None = None  # a seed file of mock_server/ it needs (None: the default seed), e.g. a program setting
 
 
 REGISTRY: dict[str, Fault] = {}
@@ -39,14 +42,20 @@ def register(entry: Fault) -> None:
 
 
 def fault(
-    name: str, breaks: str, *, part: str, oracles: tuple[str, ...], api_version: str | None = None
+    name: str,
+    breaks: str,
+    *,
+    part: str,
+    oracles: tuple[str, ...],
+    api_version: str | None = None,
+    seed: str | None = None,
 ) -> Callable[[Override], Override]:
-    """Register the decorated override as the fault ``name`` (of the mock of ``api_version``, or of any), caught by
-    a failure that names one of ``oracles``."""
+    """Register the decorated override as the fault ``name`` (of the mock of ``api_version``, or of any; on the seed
+    file ``seed`` of mock_server/, or the default seed), caught by a failure that names one of ``oracles``."""
     where = _declaration()
 
     def add(override: Override) -> Override:
-        register(Fault(name, breaks, part, oracles, override, api_version, where))
+        register(Fault(name, breaks, part, oracles, override, api_version, where, seed))
         return override
 
     return add

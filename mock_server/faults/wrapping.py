@@ -32,16 +32,23 @@ B = TypeVar("B")  # a broken function of one part
 
 
 def handler_fault(
-    name: str, breaks: str, *, op: str, oracles: tuple[str, ...], also: tuple[str, ...] = ()
+    name: str,
+    breaks: str,
+    *,
+    op: str,
+    oracles: tuple[str, ...],
+    also: tuple[str, ...] = (),
+    seed: str | None = None,
 ) -> Callable[[BrokenHandler], Override]:
-    """Decorator: register ``broken`` (given the faithful handler) as ``name``, in place of ``op`` and ``also``."""
+    """Decorator: register ``broken`` (given the faithful handler) as ``name``, in place of ``op`` and ``also``
+    (on the seed file ``seed`` of mock_server/, when the fault needs one)."""
 
     def register(broken: BrokenHandler) -> Override:
         def override(parts: Parts) -> None:
             for each in (op, *also):
                 parts.handlers[each] = functools.partial(broken, parts.handlers[each])
 
-        return fault(name, breaks, part=f"handler:{op}", oracles=oracles)(override)
+        return fault(name, breaks, part=f"handler:{op}", oracles=oracles, seed=seed)(override)
 
     return register
 

@@ -1,4 +1,4 @@
-"""The suite passes the faithful mock and the second server (both configurations) under many seeds.
+"""The suite passes the faithful mock and the second server (every configuration) under many seeds.
 
 ``python -m tests.contract.many_seeds [--seeds 10] [--workers 2]`` (``make seeds``, part of ``make test``) runs
 the whole suite once per seed and target; it exits 1 when any run fails and prints each failing run's seed,
@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -28,8 +29,9 @@ SECOND = ROOT / "tests" / "contract" / "second_server"
 SECOND_TOKEN = "second-server-token"
 SECOND_CONFIGS: dict[str, dict[str, str]] = {
     # text/xml answers, HTTP 400/401 statuses, error envelopes without data, null and "" read as absent,
-    # integer field_value accepted
-    "text-xml-http-status": {"INDEP_HTTP_STATUS": "1", "INDEP_ERROR_NO_DATA": "1"},
+    # integer field_value accepted; the other reading of each contradiction the spec takes a stance on
+    # (no matching: the identifier sent decides; integer format; matching email_profile)
+    "text-xml-http-status": {"INDEP_HTTP_STATUS": "1", "INDEP_ERROR_NO_DATA": "1", "INDEP_READINGS": "1"},
     # application/xml, strict null, string-only field_value, unused identifiers ignored, other state choices,
     # HTTP 400/401 statuses
     "probe2-strict": {
@@ -40,8 +42,18 @@ SECOND_CONFIGS: dict[str, dict[str, str]] = {
         "INDEP_IGNORE_UNUSED": "1",
         "INDEP_HTTP_STATUS": "1",
     },
+    # the Russian attach page's program setting, declared in the target file (program_settings): no program
+    # creates codes (an unknown code is refused, an empty pool stays empty) ...
+    "creation-off": {"INDEP_NO_CREATE": "11,12,13"},
+    # ... or every program does, and an attach without a code creates one when none is free
+    "creation-on": {"INDEP_CREATE_ON_EMPTY": "1"},
 }
-SECOND_TARGET_EXTRAS: dict[str, dict[str, str]] = {"text-xml-http-status": {"xml_content_type": "text/xml"}}
+_EVERY = ("personal", "universal", "exhausted")
+SECOND_TARGET_EXTRAS: dict[str, dict[str, Any]] = {
+    "text-xml-http-status": {"xml_content_type": "text/xml"},
+    "creation-off": {"program_settings": {kind: {"creates_codes": False} for kind in _EVERY}},
+    "creation-on": {"program_settings": {kind: {"creates_codes": True} for kind in _EVERY}},
+}
 TARGETS = ("mock", *sorted(SECOND_CONFIGS))
 # ten fixed seeds: CI repeats the same runs, and a failure names the seed that reproduces it
 SEEDS = ("20261126", "1", "42", "777", "31337", "271828", "314159", "8675309", "123456789", "987654321")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
+from contract_tests.diagnosis import KINDS, TAG
 from contract_tests.invariants import INVARIANTS
 from contract_tests.plugin.selection import covers, declared_in, parse
 from contract_tests.postconditions import POSTCONDITIONS
@@ -54,6 +56,9 @@ def test_every_fault_declares_oracles_the_suite_has_and_a_test_can_name() -> Non
             family, oracle = parse(tag)
             known = {"rule": rules, "postcondition": set(POSTCONDITIONS), "invariant": set(INVARIANTS)}
             assert oracle in known.get(family, {""}), f"{name}: {tag} is no oracle of the suite"
+            if family == "preflight":  # no test's: the preflight's verdict stands in for every test (plugin/verdict)
+                assert tag.removeprefix(f"{TAG} ") in KINDS, f"{name}: {tag} is no kind the preflight diagnoses"
+                continue
             assert any(covers(declared_in(module), tag) for module in suite_tests), f"{name}: no test names {tag}"
 
 
@@ -71,3 +76,19 @@ def test_an_oracle_tag_is_parsed_or_refused() -> None:
     assert not covers(["[invariant timestamps]"], "[invariant codes-persist]")
     with pytest.raises(ValueError, match="is not an oracle tag"):
         parse("test_api")
+
+
+def test_every_suite_test_declares_the_oracles_it_can_name() -> None:
+    # a test without the marker is never selected by --oracle: make power would not run it for any fault
+    for module in sorted((ROOT / "contract_tests").glob("test_*.py")):
+        tree = ast.parse(module.read_text(encoding="utf-8"))
+        marked_module = any(
+            isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "pytestmark" for t in node.targets)
+            and "mark.oracles" in ast.unparse(node.value)
+            for node in tree.body
+        )
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
+                marked = any("mark.oracles" in ast.unparse(d) for d in node.decorator_list)
+                assert marked or marked_module, f"{module.name}::{node.name} declares no @pytest.mark.oracles"

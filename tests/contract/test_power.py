@@ -10,13 +10,14 @@ from contract_tests.plugin.selection import FAMILIES, parse
 from contract_tests.power import Result, expected_names, run_all, table
 from mock_server.faults import REGISTRY
 
-# one fault per oracle family (postcondition, wire-label, frame, invariant, rule; the last on the v74 mock)
+# one fault per oracle family (postcondition, wire-label, frame, invariant, rule on the v74 mock, preflight)
 REPRESENTATIVE = (
     "import-noop",
     "json-labelled-text",
     "refused-activate-applied",
     "clock-backwards",
     "auth-header-any-token",
+    "attach-http-500",
 )
 
 

@@ -1,7 +1,9 @@
-"""The preflight: a target file that is wrong about the server stops the run with one message, exit 4, no test run."""
+"""The preflight: a target file that is wrong about the server stops the run with one message, exit 4, no test run;
+a server that breaks the contract in the preflight's reads fails the run (exit 1) with the evidence."""
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 import subprocess
@@ -11,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from contract_tests.client import Client
-from contract_tests.harness import MOCK_TARGET, run_suite, write_target
+from contract_tests.diagnosis import ServerFault
+from contract_tests.harness import MOCK_TARGET, run_suite, serving_mock, write_target
 from contract_tests.preflight import PreflightError, preflight
 from contract_tests.target import Target, load_target
 from mock_server.serve import start_background
@@ -113,3 +116,70 @@ def test_a_good_target_passes_and_reuses_an_earlier_runs_free_code(tmp_path: Pat
         assert second.sizes() == {11: 9, 12: 8, 13: 2}  # the first run's code, and no second one
         assert "every profile found by each identifier" in second.notes[0]
         assert "ct261130000000abcd-first" in second.notes[0]
+
+
+# --- server faults are contract violations (exit 1), not target-file problems (exit 4) ---------------------------
+
+# each fault is an example of issue 18 that the preflight used to blame on the target file, and what it said then
+SERVER_FAULTS = {
+    "attach-http-500": ("[preflight] an HTTP 5xx answer", "answered HTTP 500", "fix the identifier"),
+    "json-requests-refused": (
+        "[preflight] a valid request refused",
+        "served when the same request is sent as XML",
+        "is not accepted",
+    ),
+    "error-as-string": (
+        "[preflight] a broken envelope",
+        "'0' is not of type 'integer'",
+        "token not accepted or program",
+    ),
+    "export-other-program": (
+        "[preflight] contradicting answers",
+        "export_all of program 13 lists 'P11-0001' as a free",
+        "has 8 free code(s)",
+    ),
+}
+
+
+# one in the developer's loop (make unit); the others in make slow (make power runs all four too)
+@pytest.mark.parametrize(
+    "fault", [f if f == "attach-http-500" else pytest.param(f, marks=pytest.mark.slow) for f in sorted(SERVER_FAULTS)]
+)
+def test_a_server_fault_in_the_preflight_is_a_contract_failure(fault: str, tmp_path: Path) -> None:
+    kind, evidence, old_blame = SERVER_FAULTS[fault]
+    with serving_mock((fault,), token=TOKEN) as url:
+        target = write_target(url, tmp_path / "target.yaml")
+        run, _ = _run_suite(target, tmp_path, TOKEN)
+    assert run.returncode == 1, run.stdout[-3000:] + run.stderr[-2000:]
+    assert kind in run.stdout and evidence in run.stdout
+    assert old_blame not in run.stdout + run.stderr  # the target file is not blamed
+    assert "look at the server" in run.stdout and "evidence 1:" in run.stdout
+    assert "1 failed, " in run.stdout and " deselected" in run.stdout  # no test ran against the broken server
+    assert TOKEN not in run.stdout + run.stderr
+    junit = (tmp_path / "junit.xml").read_text(encoding="utf-8")
+    assert 'name="test_preflight"' in junit and kind in junit
+    report = json.loads((tmp_path / "reports" / "contract-report.json").read_text(encoding="utf-8"))
+    assert report["failures"][0]["test"] == "test_preflight" and "[preflight]" in report["failures"][0]["oracles"]
+
+
+def test_a_server_refusing_every_request_alike_is_not_a_token_problem(tmp_path: Path) -> None:
+    # JSON and XML both refused with 400: a request without any token gets the same 400, not the documented 401
+    with start_background(
+        port=0, token=TOKEN, faults=frozenset({"json-requests-refused", "xml-request-rejected"})
+    ) as s:
+        client, target = _target(s.url, tmp_path)
+        with pytest.raises(ServerFault) as caught:
+            preflight(client, target, where="t.yaml", new_code="ct261130000000abcd-x")
+    message = caught.value.message
+    assert message.startswith("[preflight] a refusal that does not depend on the token: export_all answers error 400")
+    assert "the docs give 401 'API token required' (rule auth.token-missing)" in message
+    assert TOKEN not in message and message.count("evidence ") == 2
+
+
+def test_a_wrong_token_is_still_the_target_files(tmp_path: Path) -> None:
+    # the faithful mock refuses a made-up token and the target's alike, and a missing token with 401
+    with start_background(port=0, token=TOKEN) as server:
+        client = Client(server.url, "not-the-token", load_spec())
+        _, target = _target(server.url, tmp_path)
+        with pytest.raises(PreflightError, match=r"the token in \$ALTCRAFT_TOKEN is not accepted"):
+            preflight(client, target, where="t.yaml", new_code="ct261130000000abcd-x")

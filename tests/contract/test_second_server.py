@@ -22,6 +22,13 @@ TOKEN = SECOND_TOKEN
 SEEN = {
     "text-xml-http-status": ["| format=xml: response Content-Type | text/xml |", "| 401 with error != 0 |"],
     "probe2-strict": ["| format=xml: response Content-Type | application/xml |", "| 200 with error != 0 |"],
+    # the rules of programs that do not create codes ran and saw the server's refusals
+    "creation-off": [
+        "| attach.code-unknown-creation-disallowed | 1405 |",
+        "| attach.no-code-pool-empty-creation-disallowed | 1011 |",
+    ],
+    # an attach without a code created one in the exhausted program, and cleanup left it attached
+    "creation-on": ["created and attached by an attach without a code (the program creates codes)"],
 }
 
 

@@ -90,6 +90,21 @@ def test_exhausted_is_optional() -> None:
         (_with(xml_content_type="application/json"), ENV, "'xml_content_type' must be an XML media type"),
         (_with(xml_content_type=7), ENV, "'xml_content_type' must be an XML media type"),
         ([1, 2], ENV, "must be a YAML mapping"),
+        (
+            _with(program_settings={"universel": {"creates_codes": False}}),
+            ENV,
+            "'program_settings.universel' is not a key of the target file (did you mean 'universal'?)",
+        ),
+        (
+            _with(program_settings={"personal": {"creates_codes": "no"}}),
+            ENV,
+            "'program_settings.personal.creates_codes' must be true or false",
+        ),
+        (
+            _with(loyalty_programs={"personal": 1, "universal": 2}, program_settings={"exhausted": {}}),
+            ENV,
+            "'program_settings' names exhausted, but 'loyalty_programs' names no exhausted program",
+        ),
     ],
 )
 def test_bad_files_say_what_to_fix(data: Any, env: dict[str, str], says: str) -> None:
@@ -97,6 +112,15 @@ def test_bad_files_say_what_to_fix(data: Any, env: dict[str, str], says: str) ->
         parse_target(data, where="t.yaml", environ=env)
     assert says in str(caught.value)
     assert str(caught.value).startswith("target file t.yaml")
+
+
+def test_program_settings_are_optional_and_default_to_the_english_page() -> None:
+    plain = parse_target(GOOD, where="t", environ=ENV)
+    assert all(plain.creates_codes(p) for p in (11, 12, 13, 99))
+    declared = _with(program_settings={"universal": {"creates_codes": False}, "personal": {"creates_codes": True}})
+    target = parse_target(declared, where="t", environ=ENV)
+    assert (target.creates_codes(11), target.creates_codes(12), target.creates_codes(13)) == (True, False, True)
+    assert parse_target(_with(program_settings={"exhausted": {}}), where="t", environ=ENV).no_creation == frozenset()
 
 
 def test_xml_content_type_is_optional_and_used_for_xml_bodies(shared_mock: RunningServer) -> None:
@@ -147,8 +171,8 @@ def test_a_typo_gets_the_closest_key() -> None:
     first = str(caught.value).splitlines()[0]
     assert first == (
         "target file t.yaml: 'base_ur' is not a key of the target file (did you mean 'base_url'?); allowed: "
-        "allow_remote, api_version, base_url, db_id, loyalty_programs, name, profiles, rate_limit_per_second, "
-        "request_budget, timeout_seconds, token_env, xml_content_type"
+        "allow_remote, api_version, base_url, db_id, loyalty_programs, name, profiles, program_settings, "
+        "rate_limit_per_second, request_budget, timeout_seconds, token_env, xml_content_type"
     )
     assert "also: missing key(s) base_url" in str(caught.value)
 
@@ -179,6 +203,7 @@ def test_every_key_of_the_schema_is_documented() -> None:
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
     keys = set(schema["properties"]) | set(schema["properties"]["loyalty_programs"]["properties"])
     keys |= set(schema["$defs"]["profile"]["properties"]) | {"field_name", "field_value"}
+    keys |= set(schema["$defs"]["settings"]["properties"])
     root = Path(__file__).resolve().parents[2]
     readme = (root / "contract_tests" / "README.md").read_text(encoding="utf-8")
     example = (root / "contract_tests" / "targets" / "staging.example.yaml").read_text(encoding="utf-8")

@@ -24,9 +24,9 @@ SLOW = 60.0  # seconds the proxy holds an activate in "timeout" mode: far beyond
 
 
 @contextmanager
-def unanswering_proxy(upstream: str, mode: str) -> Iterator[str]:
-    """A proxy to ``upstream`` that answers every request but activate: that one it closes unanswered
-    (``mode="close"``) or holds past the client's timeout (``mode="timeout"``)."""
+def unanswering_proxy(upstream: str, mode: str, unanswered: str = "/activate") -> Iterator[str]:
+    """A proxy to ``upstream`` that answers every request but one operation's (activate): that one it closes
+    unanswered (``mode="close"``) or holds past the client's timeout (``mode="timeout"``)."""
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -34,7 +34,7 @@ def unanswering_proxy(upstream: str, mode: str) -> Iterator[str]:
 
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            if self.path.endswith("/activate"):
+            if self.path.endswith(unanswered):
                 if mode == "timeout":
                     time.sleep(SLOW)
                 self.close_connection = True
@@ -98,3 +98,15 @@ def test_a_timeout_is_an_error_and_a_contract_failure_still_exits_1(tmp_path: Pa
     assert [e["test"] for e in report["tool_errors"]] == [f"test_rule[{ACTIVATE_CASE}]"]  # type: ignore[index]
     assert "Timeout" in str(report["tool_errors"]), report["tool_errors"]
     assert [f["test"] for f in report["failures"]] == [f"test_rule[{FAILING_CASE}]"]  # type: ignore[index]
+
+
+def test_a_server_that_stops_answering_in_the_preflight_is_a_tool_error_not_the_target_file(tmp_path: Path) -> None:
+    # export_all answers (the file is right about base_url, token and programs); the profile check's attach does not
+    with serving_mock((), token=TOKEN) as url, unanswering_proxy(url, "close", "/attach") as proxied:
+        target = write_target(proxied, tmp_path / "target.yaml")
+        run = run_suite(target, tmp_path, env={"ALTCRAFT_TOKEN": TOKEN})
+    assert run.returncode == TOOL_ERROR_EXIT, run.stdout[-2000:] + run.stderr[-2000:]
+    assert "the server stopped answering during the preflight" in run.stderr, run.stderr
+    assert "sent again on a new connection" in run.stderr, run.stderr
+    assert "fix the target file" not in run.stdout + run.stderr  # not blamed on the file (exit 4)
+    assert TOKEN not in run.stdout + run.stderr

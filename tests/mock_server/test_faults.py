@@ -254,6 +254,34 @@ def export_respells_markup(api: Api) -> bool:
     return all(item["code"] != "<a&b>" for item in api.export(PERSONAL))
 
 
+def format_type_unchecked(api: Api) -> bool:
+    return api.call("export_all", loyalty_id=PERSONAL, format=True)["error"] == 0
+
+
+def creation_disallowed_ignored(api: Api) -> bool:
+    api.app.store.programs[UNIVERSAL].creates_codes = False  # as the fault's seed (creation_disallowed_seed.yaml)
+    return api.call("attach", db_id=1, loyalty_id=UNIVERSAL, code="NEW-1", **who(ALICE))["error"] == 0
+
+
+def attach_http_500(api: Api) -> bool:
+    body = json.dumps({"token": TOKEN, "db_id": 1, "loyalty_id": PERSONAL, "code": "P11-0001", **who(ALICE)})
+    return api.raw("attach", body.encode()).status_code == 500
+
+
+def json_requests_refused(api: Api) -> bool:
+    body = json.dumps({"token": TOKEN, "loyalty_id": PERSONAL}).encode()
+    return json.loads(api.raw("export_all", body).get_data())["error"] == 400
+
+
+def error_as_string(api: Api) -> bool:
+    body = json.dumps({"token": TOKEN, "loyalty_id": PERSONAL}).encode()
+    return json.loads(api.raw("export_all", body).get_data())["error"] == "0"
+
+
+def export_other_program(api: Api) -> bool:
+    return any(item["code"].startswith("P11-") for item in api.export(EXHAUSTED))
+
+
 DETECTORS: dict[str, Detector] = {
     "restricted-reattach": restricted_reattach,
     "unknown-code-rejected": unknown_code_rejected,
@@ -294,6 +322,12 @@ DETECTORS: dict[str, Detector] = {
     "refused-activate-applied": refused_activate_applied,
     "clock-backwards": clock_backwards,
     "export-respells-markup": export_respells_markup,
+    "format-type-unchecked": format_type_unchecked,
+    "creation-disallowed-ignored": creation_disallowed_ignored,
+    "attach-http-500": attach_http_500,
+    "json-requests-refused": json_requests_refused,
+    "error-as-string": error_as_string,
+    "export-other-program": export_other_program,
 }
 
 
@@ -343,12 +377,18 @@ _OVERLAPS: dict[str, tuple[str, ...]] = {
         "activate-wrong-code",
         "activate-noop",
         "clock-backwards",
+        "creation-disallowed-ignored",  # any attach answers error 0, an unknown code's too
     ),
     "detach-noop": ("detach-several-allowed", "detach-without-code-ok"),
     "import-noop": ("import-duplicate-overwrites", "export-respells-markup"),
     "restricted-second-holder": ("restricted-reattach", "attach-race"),  # a second holder: re-attaches succeed
     # the test client requires the JSON label on every answer, so every detector trips over the mislabel
     "json-labelled-text": tuple(DETECTORS),
+    # the test client requires HTTP 200 and reads JSON: every detector that attaches, or sends or reads JSON, trips
+    "attach-http-500": tuple(DETECTORS),
+    "json-requests-refused": tuple(DETECTORS),
+    "error-as-string": tuple(DETECTORS),
+    "export-other-program": ("export-omits-activated",),  # program 13's listing is 11's, where nothing is activated
 }
 
 
@@ -418,6 +458,7 @@ def _replaced_parts(parts: Parts, override: Callable[[Parts], None]) -> set[str]
     handlers = dict(parts.handlers)
     named = {"matching": "find_profile", "wire:decode": "decode", "wire:encode": "encode", "auth": "authenticate"}
     named["validation"] = "schema_errors"
+    named["status"] = "status"
     before = {part: getattr(parts, attr) for part, attr in named.items()}
     lock, now = parts.store.lock, parts.store.now
     override(parts)

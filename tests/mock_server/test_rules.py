@@ -238,6 +238,17 @@ def attach_unknown(api: Api, op: str, mode: str | None) -> None:
     assert api.export(PERSONAL)[-1]["code"] == "BRAND-NEW"
 
 
+def attach_unknown_creation_disallowed(api: Api, op: str, mode: str | None) -> None:
+    api.app.store.programs[UNIVERSAL].creates_codes = False  # as the seed's `creates_codes: false` sets it
+    envelope = unchanged(
+        api, lambda: api.refused("attach", db_id=1, loyalty_id=UNIVERSAL, code="BRAND-NEW", **who(ALICE, mode))
+    )
+    assert envelope["error"] == 438
+    assert "BRAND-NEW" not in {i["code"] for i in api.export(UNIVERSAL)}
+    api.ok("attach", db_id=1, loyalty_id=UNIVERSAL, code="U12-0001", **who(ALICE, mode))  # held codes still attach
+    api.ok("import", codes=["IMPORTED"], loyalty_id=UNIVERSAL)  # and import still imports
+
+
 def attach_no_code(api: Api, op: str, mode: str | None) -> None:
     before = {i["code"] for i in api.export(PERSONAL) if "attached" not in i}
     api.ok("attach", db_id=1, loyalty_id=PERSONAL, **who(ALICE, mode))
@@ -248,6 +259,12 @@ def attach_no_code(api: Api, op: str, mode: str | None) -> None:
 
 
 def attach_pool_empty(api: Api, op: str, mode: str | None) -> None:
+    envelope = unchanged(api, lambda: api.refused("attach", db_id=1, loyalty_id=EXHAUSTED, **who(BOB, mode)))
+    assert envelope["error"] == 437
+
+
+def attach_pool_empty_creation_disallowed(api: Api, op: str, mode: str | None) -> None:
+    api.app.store.programs[EXHAUSTED].creates_codes = False
     envelope = unchanged(api, lambda: api.refused("attach", db_id=1, loyalty_id=EXHAUSTED, **who(BOB, mode)))
     assert envelope["error"] == 437
 
@@ -364,8 +381,10 @@ SCENARIOS: dict[str, tuple[Scenario, bool]] = {
     "attach.code-attached-universal": (attach_universal, True),
     "attach.code-free": (attach_free, True),
     "attach.code-unknown": (attach_unknown, True),
+    "attach.code-unknown-creation-disallowed": (attach_unknown_creation_disallowed, True),
     "attach.no-code-free-available": (attach_no_code, True),
     "attach.no-code-pool-empty": (attach_pool_empty, True),
+    "attach.no-code-pool-empty-creation-disallowed": (attach_pool_empty_creation_disallowed, True),
     "attach.code-attached-same-profile": (attach_same_profile, True),
     "attach.profile-unknown": (attach_profile_unknown, True),
     "attach.matching-default": (attach_matching_default, False),

@@ -246,8 +246,8 @@ ATTACH = ["paths", "/api/v1.1/promocodes/attach", "post"]
             "already used",
         ),
         (
-            lambda d: _set(d, [*ATTACH, "x-rules", 5, "expect", "error_code"], 400),
-            "/paths/~1api~1v1.1~1promocodes~1attach/post/x-rules/5/status",
+            lambda d: _set(d, [*ATTACH, "x-rules", 6, "expect", "error_code"], 400),
+            "/paths/~1api~1v1.1~1promocodes~1attach/post/x-rules/6/status",
             "vocabulary",
         ),
     ],

@@ -183,6 +183,19 @@ PROBE2 = bool(os.environ.get("INDEP_PROBE2"))
 HTTP_STATUS = bool(os.environ.get("INDEP_HTTP_STATUS"))
 # SILENT: the docs show no refused request's answer; INDEP_ERROR_NO_DATA=1 leaves `data` out of it.
 ERROR_NO_DATA = bool(os.environ.get("INDEP_ERROR_NO_DATA"))
+# INDEP_READINGS=1: the other side of the docs' contradictions (facts sheet section 9), where the spec takes a
+# stance: without `matching` the identifier given decides (email first, else profile_id as the 2020 examples
+# send it, else phone, else custom); `format` may be an integer (typed int on get/activate/update/export_all;
+# an integer asks for the default, JSON); `matching: email_profile` (the RU attach page) is email.
+# A comma-separated list picks some of them (matching, format, email_profile); "1" means all.
+_READINGS = {r.strip() for r in (os.environ.get("INDEP_READINGS") or "").split(",") if r.strip()}
+READINGS = frozenset({"matching", "format", "email_profile"} if "1" in _READINGS else _READINGS)
+# The RU attach page's program setting ("if creating new codes is allowed"): INDEP_NO_CREATE=11,12 names the
+# programs that do not create codes (an unknown code is not imported by attach, an empty pool stays empty);
+# INDEP_CREATE_ON_EMPTY=1 lets every other program create a code when attach finds no free one (the RU reading).
+NO_CREATE = frozenset(int(p) for p in (os.environ.get("INDEP_NO_CREATE") or "").split(",") if p.strip())
+CREATE_ON_EMPTY = bool(os.environ.get("INDEP_CREATE_ON_EMPTY"))
+E_NOT_CREATED = (1405, "Promocode does not exist and the loyalty program may not create promocodes")
 E_SAME_PROFILE = (1021, "Promocode is already attached to this profile")
 E_ALREADY_ACTIVE = (1022, "Promocode is already activated")
 
@@ -255,8 +268,15 @@ def program(lid: int) -> Program:
 def find_profile(params: dict) -> tuple[int, dict]:
     db_id = p_int(params, "db_id")
     matching = p_str(params, "matching")
+    if matching is None and "matching" in READINGS:
+        # CONTRADICTION: the 2020 examples send profile_id without matching; the Matching page says email
+        given = [m for m in ("email", "profile_id", "phone") if p_str(params, m) is not None]
+        custom = p_str(params, "field_name") is not None
+        matching = given[0] if given else "custom" if custom else "email"
     if matching is None:
         matching = "email"  # documented default (Matching page)
+    if "email_profile" in READINGS and matching == "email_profile":
+        matching = "email"  # CONTRADICTION: the RU attach page adds email_profile (the profile only, no subscriptions)
     if matching not in ("profile_id", "email", "phone", "custom"):
         raise bad(f"unknown matching mode '{matching}'")
     if matching == "custom":
@@ -406,12 +426,17 @@ def op_attach(params, from_xml):
     pid = prof["profile_id"]
     if code is None:
         free = [c for c in prog.codes.values() if not c.attachments]
+        if not free and CREATE_ON_EMPTY and prog.id not in NO_CREATE:
+            # RU: "a code from the loyalty program is attached if there are free codes or creating new codes is allowed"
+            free = [prog.add(f"IND-NEW-{prog.id}-{prog.seq + 1:04d}")]
         if not free:
             raise ApiError(*E_POOL_EMPTY)
         # SILENT: the pool draw picks the NEWEST free code
         c = random.choice(free) if PROBE2 else max(free, key=lambda x: x.seq)
     else:
         c = prog.codes.get(code)
+        if c is None and prog.id in NO_CREATE:
+            raise ApiError(*E_NOT_CREATED)  # RU: attached only "if creating new codes is allowed"
         if c is None:
             c = prog.add(code)  # documented: imported and attached
     holders = {(d, p) for d, p, _ in c.attachments}
@@ -644,6 +669,10 @@ class Handler(BaseHTTPRequestHandler):
             raise bad("parameter 'token' must be a string")
         if token != TOKEN:
             raise ApiError(*E_BAD_TOKEN)
+        if "format" in READINGS and isinstance(fmt, str) and from_xml and fmt.strip().isdigit():
+            fmt = int(fmt)  # XML carries no types: the integer's text
+        if "format" in READINGS and isinstance(fmt, int) and not isinstance(fmt, bool):
+            fmt = None  # CONTRADICTION: format is typed int on four pages; an integer asks for the default
         if fmt is not None:
             if not isinstance(fmt, str):
                 raise bad("parameter 'format' must be a string")
