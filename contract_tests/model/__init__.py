@@ -1,1 +1,0 @@
-"""The executable model of the documented API, and the linearizability checker of concurrent histories."""
