@@ -6,10 +6,29 @@ from hypothesis import settings
 
 PROFILES: dict[str, dict[str, int]] = {
     # rules: examples per rule case; machine: state-machine runs and steps; api: Schemathesis examples per
-    # operation and mode; rounds: concurrent-attach rounds.
-    "smoke": {"rules": 1, "machine": 1, "steps": 6, "api": 1, "rounds": 1},
-    "default": {"rules": 1, "machine": 6, "steps": 10, "api": 12, "rounds": 5},
-    "thorough": {"rules": 5, "machine": 40, "steps": 30, "api": 100, "rounds": 40},
+    # operation and mode; rounds: concurrent-attach rounds; model, model_steps: the model-based machine's runs and
+    # steps; draws: its pool draws from the (possibly big) personal and universal programs per test (two exports each).
+    "smoke": {"rules": 1, "machine": 1, "steps": 6, "api": 1, "rounds": 1, "model": 1, "model_steps": 10, "draws": 1},
+    "default": {
+        "rules": 1,
+        "machine": 6,
+        "steps": 10,
+        "api": 12,
+        "rounds": 5,
+        "model": 8,
+        "model_steps": 12,
+        "draws": 2,
+    },
+    "thorough": {
+        "rules": 5,
+        "machine": 40,
+        "steps": 30,
+        "api": 100,
+        "rounds": 40,
+        "model": 40,
+        "model_steps": 30,
+        "draws": 6,
+    },
 }
 HYPOTHESIS_PROFILE = "contract-{}"  # conftest registers one Hypothesis settings profile per budget profile
 

@@ -135,9 +135,7 @@ def _programs(client: Client, target: Target, where: str, found: Preflight) -> N
         if kind == "exhausted" and target.exhausted is None:
             continue
         program = target.program(kind)
-        exchange = check(
-            client, client.call("export_all", {"loyalty_id": program}), f"export_all of program {program}"
-        )
+        exchange = check(client, client.call("export_all", {"loyalty_id": program}), f"export_all of program {program}")
         if exchange.error != 0:
             problems.append(
                 f"loyalty_programs.{kind}: program {program} is not found (export_all answers {_what(exchange)}); "
@@ -191,9 +189,7 @@ def _profiles(client: Client, target: Target, found: Preflight, new_code: str) -
     reusable = free_suite_codes(found.programs[program])
     code = found.profile_code = reusable[0] if reusable else new_code
     if not reusable:
-        imported = check(
-            client, client.call("import", {"loyalty_id": program, "codes": [code]}), f"import of {code!r}"
-        )
+        imported = check(client, client.call("import", {"loyalty_id": program, "codes": [code]}), f"import of {code!r}")
         if imported.error != 0:
             found.notes.append(f"preflight: profiles not checked (import of a code refused: {_what(imported)})")
             return

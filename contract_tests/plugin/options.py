@@ -36,6 +36,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
+        "markers", "pool_draws: the test may draw from a pool (attach without a code): it holds the workers' lock alone"
+    )
+    config.addinivalue_line(
         "markers", "frame_batch: the test reads its named codes with get; the batch's frame check judges the rest"
     )
     settings.load_profile(HYPOTHESIS_PROFILE.format(config.getoption("--profile")))

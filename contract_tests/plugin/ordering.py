@@ -15,6 +15,7 @@ MODULE_ORDER = (
     "test_scoping",
     "test_stances",
     "test_state_machine",
+    "test_model_state_machine",
     "test_schemathesis",
 )
 SMOKE_LEAVES_OUT = ("contract_tests/test_scoping.py::", "contract_tests/test_stances.py::")
@@ -61,5 +62,7 @@ def case_of(item: pytest.Item) -> RuleCase | None:
 
 def draws(item: pytest.Item) -> bool:
     """Whether a test may send attach without a code (a pool draw, which can take any free code)."""
+    if item.get_closest_marker("pool_draws") is not None:
+        return True
     case = case_of(item)
     return case is not None and may_draw(case)  # Schemathesis' attach always names a code (api_checks.pin)

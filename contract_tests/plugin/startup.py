@@ -38,6 +38,7 @@ MOCK_TARGET = Path(__file__).resolve().parent.parent / "targets" / "mock.yaml"
 LEFTOVERS_MAX = 2000  # free codes of earlier runs reused per program at most (far more than a run needs)
 PREFLIGHT_TIMEOUT = 5.0  # seconds per preflight request: a wrong target must be named within a few seconds
 
+
 def pytest_configure(config: pytest.Config) -> None:
     """Read the target, mask its token from now on, and start the run (controller) or join it (worker)."""
     target = load(config)

@@ -1,0 +1,160 @@
+"""The model's world: immutable, hashable values (frozen dataclasses, tuples, frozensets).
+
+A ``World`` is what the documented API lets a client know about the server: the target's database and profiles,
+each loyalty program's kind and setting, and the codes the model tracks with every field get and export_all show.
+A program is ``complete`` when the model knows all of its codes (a snapshot exported it); otherwise codes it does
+not track are unknown to it, except those ``absent`` (known not to be held, e.g. a fresh name of this run).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+
+Holder = tuple[int, str]  # (database_id, profile_id)
+SOMEONE: Holder = (0, "")  # a holder the model does not know (a code seen attached only through export_all)
+
+
+@dataclass(frozen=True)
+class Window:
+    """A time the server chose and nobody has read yet: it lies between ``earliest`` and ``latest`` (UTC)."""
+
+    earliest: datetime
+    latest: datetime
+
+
+Stamp = str | Window | None  # a time read (its text), a time not read yet (its window), or unset (None)
+ANY_TIME = Window(datetime(1, 1, 2, tzinfo=UTC), datetime(9999, 12, 30, tzinfo=UTC))
+
+
+@dataclass(frozen=True)
+class Code:
+    """One code of one program as the documented API exposes it."""
+
+    code: str
+    created: Stamp = ANY_TIME
+    holders: frozenset[Holder] = frozenset()
+    attached: Stamp = None  # set exactly while ``holders`` is not empty
+    activated: Stamp = None
+    expire_date: str = ""  # as last set (RFC 3339) or read; "" unset
+
+    @property
+    def is_attached(self) -> bool:
+        return bool(self.holders)
+
+    @property
+    def is_activated(self) -> bool:
+        return self.activated is not None
+
+
+class Codes:
+    """An immutable mapping code -> ``Code`` (copy on write); hashed once, by content."""
+
+    __slots__ = ("_hash", "_items")
+
+    def __init__(self, items: dict[str, Code] | None = None) -> None:
+        self._items: dict[str, Code] = dict(items or {})
+        self._hash: int | None = None
+
+    def get(self, code: str) -> Code | None:
+        return self._items.get(code)
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._items
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def values(self) -> tuple[Code, ...]:
+        return tuple(self._items.values())
+
+    def names(self) -> tuple[str, ...]:
+        return tuple(self._items)
+
+    def with_code(self, state: Code) -> Codes:
+        """A copy where ``state.code`` is ``state``."""
+        items = dict(self._items)
+        items[state.code] = state
+        return Codes(items)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Codes) and self._items == other._items
+
+    def __hash__(self) -> int:
+        if self._hash is None:
+            self._hash = hash(frozenset(self._items.items()))
+        return self._hash
+
+    def __repr__(self) -> str:
+        shown = ", ".join(repr(c) for c in list(self._items)[:5])
+        return f"Codes({len(self._items)}: {shown}{', ...' if len(self._items) > 5 else ''})"
+
+
+@dataclass(frozen=True)
+class Draw:
+    """A pool draw whose code nobody has read yet: ``holder`` holds one of the program's codes that were not
+    attached when it ran (or, where the program creates codes and ``may_create``, a new one), since ``attached``."""
+
+    holder: Holder
+    attached: Window
+    candidates: frozenset[str]  # tracked codes it may have taken
+    untracked: bool  # whether it may have taken a code the model does not track (an incomplete program)
+    may_create: bool  # whether it may have created a new code
+
+
+@dataclass(frozen=True)
+class Program:
+    """A loyalty program: its kind (personal restricts multiple usage), its setting and the codes tracked."""
+
+    id: int
+    kind: str  # personal | universal
+    creates_codes: bool = True
+    codes: Codes = field(default_factory=Codes)
+    complete: bool = False  # True: ``codes`` is every code the program holds
+    absent: frozenset[str] = frozenset()  # codes known not to be held (meaningful when not complete)
+    draws: tuple[Draw, ...] = ()  # pool draws not resolved yet
+
+    @property
+    def personal(self) -> bool:
+        return self.kind == "personal"
+
+    def holds(self, code: str) -> bool | None:
+        """True / False when the model knows whether the program holds ``code``; None when it does not."""
+        if code in self.codes:
+            return True
+        if self.complete or code in self.absent:
+            return False
+        return None
+
+    def with_code(self, state: Code) -> Program:
+        return replace(self, codes=self.codes.with_code(state), absent=self.absent - {state.code})
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A profile of the target's database, with every identifier matching may read."""
+
+    profile_id: str
+    email: str
+    phone: str
+    field_name: str
+    field_value: str
+
+
+@dataclass(frozen=True)
+class World:
+    """Everything the model knows: the target's database and profiles, and its programs."""
+
+    db_id: int
+    profiles: tuple[Profile, ...]
+    programs: tuple[Program, ...]
+    api_version: str = "72"
+
+    def program(self, program_id: object) -> Program | None:
+        for program in self.programs:
+            if program.id == program_id and not isinstance(program_id, bool):
+                return program
+        return None
+
+    def with_program(self, program: Program) -> World:
+        return replace(self, programs=tuple(program if p.id == program.id else p for p in self.programs))

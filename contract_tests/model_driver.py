@@ -1,0 +1,117 @@
+"""Drives the model (contract_tests/model) alongside a server: each request and each read goes through
+``Model.step`` on every world still allowed; when none is left, a ``[model <op>]`` failure prints the numbered
+history of requests that led there (the shrunk one, under Hypothesis) and why the last answer is not allowed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from contract_tests.model import Call, Model, Stopwatch, World, initial_world, with_absent
+from contract_tests.suite import Suite
+from contract_tests.wire import Exchange
+from contract_tests.world import ContractViolation, export_program
+
+MAX_WORLDS = 64  # branches kept at once: beyond it the oldest are dropped (a read prunes them long before)
+
+
+@dataclass
+class Sent:
+    """One request of the history, as the failure message numbers it."""
+
+    op: str
+    body: dict[str, Any]
+    body_format: str
+    token: str | None
+    bearer: str | None
+    error: int | None
+    read: bool  # a read the driver made to look at the state (get, export_all), not a step of the machine
+
+    def line(self) -> str:
+        where = ""
+        if self.bearer is not None or self.token != "valid":
+            where = f" token={self.token or 'none'} bearer={self.bearer or 'none'}"
+        shown = json.dumps(self.body, ensure_ascii=False, sort_keys=True)
+        return f"{'  (read) ' if self.read else ''}{self.op} {self.body_format}{where} {shown} -> error {self.error}"
+
+
+@dataclass
+class ModelDriver:
+    """The worlds the model still allows, the requests sent so far, and the suite's client to send more."""
+
+    suite: Suite
+    model: Model
+    worlds: tuple[World, ...] = ()
+    history: list[Sent] = field(default_factory=list)
+
+    @classmethod
+    def start(cls, suite: Suite, model: Model, *, complete: tuple[int, ...] = ()) -> ModelDriver:
+        """A driver whose first world is the target file plus export_all (and get of each code) of ``complete``."""
+        target = suite.target
+        listings = {p: export_program(suite.client, p) for p in complete}
+        gets = {}
+        for program, listing in listings.items():
+            for code in list(listing)[:20]:
+                exchange = suite.client.call("get", {"loyalty_id": program, "code": code})
+                gets[(program, code)] = exchange.data if exchange.error == 0 else None
+        world = initial_world(target, listings=listings, gets=gets)
+        return cls(suite, model, (world,))
+
+    def fresh(self, program: int, codes: list[str]) -> None:
+        """Tell the model that ``codes`` (names of this run's fresh prefix) are not held by ``program``."""
+        self.worlds = tuple(with_absent(w, program, codes) for w in self.worlds)
+
+    def send(
+        self,
+        op: str,
+        body: dict[str, Any],
+        *,
+        body_format: str = "json",
+        token: str | None = "valid",
+        bearer: str | None = None,
+        read: bool = False,
+    ) -> Exchange:
+        """Send one request, then keep the worlds the model allows after its answer; fail when none is left."""
+        with Stopwatch() as watch:
+            exchange = self.suite.client.call(op, body, body_format=body_format, token=token, bearer=bearer)
+        response_format = body.get("format", "json")
+        call = watch.call(
+            op,
+            dict(body),
+            exchange.envelope,
+            status=exchange.status,
+            body_format=body_format,
+            response_format=response_format if isinstance(response_format, str) else "json",
+            api_version=self.suite.target.api_version,
+            token=token,
+            bearer=bearer,
+        )
+        self.history.append(Sent(op, dict(body), body_format, token, bearer, exchange.error, read))
+        if exchange.envelope is None:
+            self.fail(call, f"[model {op}] the answer is not the API envelope ({exchange.decode_error})", exchange)
+        allowed: dict[World, None] = {}
+        for world in self.worlds:
+            for after in self.model.step(world, call):
+                allowed.setdefault(after, None)
+        if not allowed:
+            self.fail(call, self.model.explain(self.worlds[0], call), exchange)
+        self.worlds = tuple(allowed)[-MAX_WORLDS:]
+        return exchange
+
+    def get(self, program: int, code: str) -> Exchange:
+        """A read of one code (judged like any answer)."""
+        return self.send("get", {"loyalty_id": program, "code": code}, read=True)
+
+    def export(self, program: int) -> Exchange:
+        """A read of a whole program (judged like any answer)."""
+        return self.send("export_all", {"loyalty_id": program}, read=True)
+
+    def fail(self, call: Call, why: str, exchange: Exchange) -> None:
+        steps = "\n".join(f"  {n}. {s.line()}" for n, s in enumerate(self.history, 1))
+        raise ContractViolation(
+            f"{why}\nrequests of this history (numbered; the last one's answer is not allowed):\n{steps}\n"
+            f"the last exchange:\n{self.suite.client.describe(exchange)}\n"
+            f"worlds the model allowed before it: {len(self.worlds)}"
+        )

@@ -1,0 +1,377 @@
+"""The model of the documented API (contract_tests/model) against the spec's own rules, without a server.
+
+For every ``x-rule`` of every API version: the model, in a world where the rule's ``given`` holds, allows the
+rule's ``expect`` (and the effects it names) and rejects the contrary answer. Then the silent areas: where the
+docs leave the outcome open, the model allows each coherent outcome and nothing incoherent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from contract_tests.model import Call, Code, Codes, Model, Window, World, initial_world
+from contract_tests.model.state import Program
+from contract_tests.target import parse_target
+from promo_spec import load_spec
+from promo_spec.rules import Rule
+
+NOW = datetime(2026, 6, 1, 12, 0, 0, tzinfo=UTC)
+T0 = "2026-01-01T00:00:00Z"
+PERSONAL, UNIVERSAL, EXHAUSTED = 11, 12, 13
+A, B = (1, "pa"), (1, "pb")
+TARGET = {
+    "base_url": "http://127.0.0.1:1",
+    "token_env": "T",
+    "db_id": 1,
+    "profiles": [
+        {
+            "profile_id": "pa",
+            "email": "a@example.com",
+            "phone": "+1",
+            "custom": {"field_name": "F", "field_value": "a"},
+        },
+        {
+            "profile_id": "pb",
+            "email": "b@example.com",
+            "phone": "+2",
+            "custom": {"field_name": "F", "field_value": "b"},
+        },
+    ],
+    "loyalty_programs": {"personal": PERSONAL, "universal": UNIVERSAL, "exhausted": EXHAUSTED},
+}
+SPECS = {"72": load_spec(), "74": load_spec(api_version="74")}
+MODELS = {version: Model(spec) for version, spec in SPECS.items()}
+OK: dict[str, Any] = {"data": None, "error": 0, "error_text": "Successful operation"}
+REFUSED: dict[str, Any] = {"data": None, "error": 400, "error_text": "Incorrect request"}
+
+
+def world(version: str = "72", *, creates: bool = True, codes: dict[int, list[Code]] | None = None) -> World:
+    data = dict(TARGET, api_version=version)
+    if not creates:
+        data["program_settings"] = {k: {"creates_codes": False} for k in ("personal", "universal", "exhausted")}
+    target = parse_target(data, where="test", environ={"T": "secret"})
+    start = initial_world(target, listings={PERSONAL: {}, UNIVERSAL: {}, EXHAUSTED: {}})
+    for pid, found in (codes or {}).items():
+        program = start.program(pid)
+        assert program is not None
+        start = start.with_program(replace(program, codes=Codes({c.code: c for c in found})))
+    return start
+
+
+def call(op: str, body: dict[str, Any], envelope: dict[str, Any] | None, version: str = "72", **kw: Any) -> Call:
+    kw.setdefault("invoked_at", NOW)
+    kw.setdefault("returned_at", NOW + timedelta(milliseconds=20))
+    return Call(op, body, envelope, api_version=version, **kw)
+
+
+def attached(name: str, *holders: tuple[int, str], **fields: Any) -> Code:
+    return Code(name, created=T0, holders=frozenset(holders), attached=T0 if holders else None, **fields)
+
+
+# the rules' given, as a world and a request -------------------------------------------------------------------
+def arrange(rule: Rule, version: str) -> tuple[World, dict[str, Any], dict[str, Any]]:
+    """A world where ``rule.given`` holds, the request (body and token placement), and the profile's holder."""
+    given = rule.given_value
+    pid = UNIVERSAL if given("program") == "universal" else PERSONAL
+    code: Code | None = None
+    name: str | None = "K-1"
+    others: list[Code] = []
+    kind = given("code")
+    if kind == "free":
+        code = attached("K-1")
+    elif kind == "attached_to_profile":
+        code = attached("K-1", A)
+    elif kind == "attached_to_other":
+        code = attached("K-1", B)
+    elif kind == "attached_to_several":
+        code = attached("K-1", A, B)
+    elif kind == "activated":
+        code = attached("K-1", A, activated=T0)
+    elif kind == "omitted":
+        name = None
+        others = [attached("F-1")] if given("pool") == "has_free" else [attached("H-1", B)]
+    elif kind is None and rule.operation not in ("import", "export_all"):
+        code = attached("K-1", A)
+    if rule.operation == "export_all":
+        code = attached("K-1", A)
+    state = world(version, creates=given("creation") != "disallowed", codes={pid: [c for c in [code, *others] if c]})
+    body: dict[str, Any] = {"loyalty_id": pid}
+    if rule.operation == "import":
+        body["codes"] = ["K-1"]
+        if given("codes") == "duplicate":
+            state = world(version, codes={pid: [attached("K-1")]})
+    elif rule.operation in ("attach", "detach"):
+        body.update(db_id=1, matching="email", email="a@example.com")
+        if given("matching") == "omitted":
+            del body["matching"]
+        if given("profile") == "unknown":
+            body["email"] = "nobody@example.com"
+        if name is not None:
+            body["code"] = name
+    elif rule.operation != "export_all":
+        body["code"] = name
+    options = given("options")
+    if options == "activate":
+        body["activated"] = True
+    elif options == "deactivate":
+        body["activated"] = False
+    elif options == "expire_date" or (options is None and rule.operation == "update"):
+        body["expire_date"] = "2031-02-03T04:05:06Z"
+    if given("request") == "invalid":
+        body.pop("loyalty_id")
+    elif given("request") == "matching_fields_missing":
+        body = {"loyalty_id": pid, "db_id": 1, "matching": "phone", "code": "K-1"}
+    placement = {"token": {"valid": "valid", "wrong": "wrong", "missing": None}[given("token") or "valid"]}
+    header = given("header_token")
+    placement["bearer"] = None if header in (None, "absent") else header
+    return state, body, placement
+
+
+def success_answer(op: str, state: World, body: dict[str, Any]) -> dict[str, Any]:
+    """A faithful success answer in ``state`` (before the call)."""
+    program = state.program(body.get("loyalty_id"))
+    if program is None:
+        return OK
+    if op == "import":
+        assert program is not None
+        items = [
+            {"code": c, "error": 500 if c in program.codes else 0, "error_text": "" if c not in program.codes else "d"}
+            for c in body["codes"]
+        ]
+        inserted = sum(1 for i in items if i["error"] == 0)
+        return dict(OK, data=items, inserted=inserted, duplicated=len(items) - inserted, discarded_by_limit=0)
+    if op == "get":
+        assert program is not None
+        code = program.codes.get(body["code"])
+        if code is None:
+            return dict(OK, data={"code": body["code"], "loyalty_id": body["loyalty_id"]})
+        return dict(OK, data=info(code, program))
+    if op == "export_all":
+        assert program is not None
+        return dict(OK, data=[listing(c) for c in program.codes.values()])
+    return OK
+
+
+def info(code: Code, program: Program) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "code": code.code,
+        "loyalty_id": program.id,
+        "created": code.created if isinstance(code.created, str) else T0,
+        "is_attached": bool(code.holders),
+        "attached": code.attached or "",
+        "is_activated": code.is_activated,
+        "activated": code.activated or "",
+        "expire_date": code.expire_date,
+        "expired": "",
+        "is_expired": False,
+    }
+    if code.holders:
+        data["database_id"], data["profile_id"] = sorted(code.holders)[0]
+    return data
+
+
+def listing(code: Code) -> dict[str, Any]:
+    item: dict[str, Any] = {"code": code.code}
+    if code.attached:
+        item["attached"] = code.attached
+    if code.activated:
+        item["activated"] = code.activated
+    return item
+
+
+def effect_holds(effect: str, after: World, body: dict[str, Any]) -> bool:
+    program = after.program(body.get("loyalty_id"))
+    assert program is not None
+    code = program.codes.get(str(body.get("code") or "K-1"))
+    checks = {
+        "code_imported": code is not None,
+        "codes_imported": code is not None,
+        "code_attached_to_profile": code is not None and A in code.holders,
+        "free_code_attached_to_profile": any(d.holder == A for d in program.draws)
+        or any(A in c.holders for c in program.codes.values()),
+        "code_detached_from_profile": code is not None and A not in code.holders,
+        "code_activated": code is not None and code.is_activated,
+        "code_deactivated": code is not None and not code.is_activated,
+        "expire_date_set": code is not None and code.expire_date == body.get("expire_date"),
+        "duplicates_counted": True,
+    }
+    return checks[effect]
+
+
+CASES = [(v, r) for v, spec in SPECS.items() for r in spec.rules]
+
+
+@pytest.mark.parametrize(("version", "rule"), CASES, ids=[f"v{v}-{r.id}-{r.operation}" for v, r in CASES])
+def test_model_follows_every_rule(version: str, rule: Rule) -> None:
+    """The model allows the rule's expect (with its effects) and rejects the contrary answer."""
+    model = MODELS[version]
+    state, body, placement = arrange(rule, version)
+    op = rule.operation
+    success = call(op, body, success_answer(op, state, body), version, **placement)
+    refused = call(op, body, REFUSED, version, **placement)
+    if rule.expect.error_code is not None:
+        refused = call(op, body, dict(REFUSED, error=rule.expect.error_code), version, **placement)
+        wrong = call(op, body, dict(REFUSED, error=rule.expect.error_code + 1), version, **placement)
+        assert not model.step(state, wrong), f"{rule.id}: error {rule.expect.error_code} required"
+    if rule.expect.error in ("zero",) or rule.expect.behaves_as == "body_token":
+        afters = model.step(state, success)
+        assert afters, model.explain(state, success)
+        for effect in rule.expect.effects:
+            assert all(effect_holds(effect, w, body) for w in afters), (effect, afters)
+        if rule.expect.error == "zero":
+            assert not model.step(state, refused), f"{rule.id}: a refusal must be rejected"
+    if rule.expect.error == "nonzero":
+        assert model.step(state, refused) == (state,), model.explain(state, refused)
+        assert not model.step(state, success), f"{rule.id}: a success must be rejected"
+    if rule.expect.error == "any" and rule.expect.behaves_as != "body_token":
+        assert model.step(state, refused) == (state,), "a refusal changes nothing"
+    if rule.expect.item_error is not None and op == "import":
+        items = success.envelope["data"] if success.envelope else []
+        flipped = dict(success.envelope or {}, data=[dict(i, error=0 if i["error"] else 500) for i in items])
+        assert not model.step(state, call(op, body, flipped, version, **placement))
+
+
+# silent areas and coherence ----------------------------------------------------------------------------------
+def test_import_repeats_inside_one_request_are_stored_once_and_never_counted_as_inserted() -> None:
+    model, state = MODELS["72"], world()
+    body = {"loyalty_id": PERSONAL, "codes": ["R-1", "R-1", "R-2"]}
+    items = [
+        {"code": "R-1", "error": 0, "error_text": ""},
+        {"code": "R-1", "error": 500, "error_text": "Promocode duplicated"},
+        {"code": "R-2", "error": 0, "error_text": ""},
+    ]
+    good = dict(OK, data=items, inserted=2, duplicated=1, discarded_by_limit=0)
+    (after,) = model.step(state, call("import", body, good))
+    program = after.program(PERSONAL)
+    assert program is not None and set(program.codes.names()) == {"R-1", "R-2"}
+    counted_twice = dict(
+        good, data=[items[0], dict(items[1], error=0, error_text=""), items[2]], inserted=3, duplicated=0
+    )
+    assert not model.step(state, call("import", body, counted_twice))
+    assert "repeats" in model.explain(state, call("import", body, counted_twice))
+    miscounted = dict(good, duplicated=0)
+    assert not model.step(state, call("import", body, miscounted))
+
+
+def test_codes_are_byte_exact() -> None:
+    model, state = MODELS["72"], world(codes={PERSONAL: [attached("Case-1")]})
+    body = {"loyalty_id": PERSONAL, "codes": ["case-1", "Case-1 "]}
+    items = [{"code": c, "error": 0, "error_text": ""} for c in body["codes"]]
+    assert model.step(state, call("import", body, dict(OK, data=items, inserted=2, duplicated=0)))
+    as_duplicate = [dict(items[0], error=500), items[1]]
+    assert not model.step(state, call("import", body, dict(OK, data=as_duplicate, inserted=1, duplicated=1)))
+    answer = success_answer("get", state, {"loyalty_id": PERSONAL, "code": "Case-1"})
+    respelled = dict(answer, data=dict(answer["data"], code="CASE-1"))
+    assert not model.step(state, call("get", {"loyalty_id": PERSONAL, "code": "Case-1"}, respelled))
+
+
+def test_pool_draw_takes_an_unattached_code_and_the_listing_says_which() -> None:
+    model = MODELS["72"]
+    state = world(codes={PERSONAL: [attached("F-1"), attached("F-2"), attached("H-1", B)]})
+    body = {"loyalty_id": PERSONAL, "db_id": 1, "matching": "email", "email": "a@example.com"}
+    (pending,) = model.step(state, call("attach", body, OK))
+    program = pending.program(PERSONAL)
+    assert program is not None and len(program.draws) == 1 and program.draws[0].candidates == {"F-1", "F-2"}
+    stamp = (NOW + timedelta(milliseconds=10)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    shown = [{"code": "F-1"}, {"code": "F-2", "attached": stamp}, {"code": "H-1", "attached": T0}]
+    (resolved,) = model.step(pending, call("export_all", {"loyalty_id": PERSONAL}, dict(OK, data=shown)))
+    code = resolved.program(PERSONAL).codes.get("F-2")  # type: ignore[union-attr]
+    assert code is not None and code.holders == {A} and code.attached == stamp
+    nothing_taken = [{"code": "F-1"}, {"code": "F-2"}, {"code": "H-1", "attached": T0}]
+    assert not model.step(pending, call("export_all", {"loyalty_id": PERSONAL}, dict(OK, data=nothing_taken)))
+    held_taken = [{"code": "F-1"}, {"code": "F-2"}, {"code": "H-1", "attached": stamp}]
+    assert not model.step(pending, call("export_all", {"loyalty_id": PERSONAL}, dict(OK, data=held_taken)))
+    # get of a candidate resolves the draw too: F-1 attached to the profile, or still free
+    get_f1 = {"loyalty_id": PERSONAL, "code": "F-1"}
+    free = success_answer("get", state, get_f1)
+    assert len(model.step(pending, call("get", get_f1, free))) == 1
+    taken = dict(free, data=dict(free["data"], is_attached=True, attached=stamp, database_id=1, profile_id="pa"))
+    assert len(model.step(pending, call("get", get_f1, taken))) == 1
+    other = dict(taken, data=dict(taken["data"], profile_id="pb"))
+    assert not model.step(pending, call("get", get_f1, other))
+
+
+def test_exhausted_program_refuses_or_creates_a_code_when_it_may() -> None:
+    model = MODELS["72"]
+    body = {"loyalty_id": EXHAUSTED, "db_id": 1, "email": "a@example.com"}
+    for creates in (True, False):
+        state = world(creates=creates, codes={EXHAUSTED: [attached("X-1", B)]})
+        assert model.step(state, call("attach", body, REFUSED)) == (state,)
+        allowed = model.step(state, call("attach", body, OK))
+        assert bool(allowed) == creates, "a success must have attached something; only a creating program can"
+        if creates:
+            stamp = NOW.strftime("%Y-%m-%dT%H:%M:%SZ")
+            made = [{"code": "X-1", "attached": T0}, {"code": "NEW-1", "attached": stamp}]
+            (after,) = model.step(allowed[0], call("export_all", {"loyalty_id": EXHAUSTED}, dict(OK, data=made)))
+            new = after.program(EXHAUSTED).codes.get("NEW-1")  # type: ignore[union-attr]
+            assert new is not None and new.holders == {A}
+            late = [{"code": "X-1", "attached": T0}, {"code": "NEW-1", "attached": "2020-01-01T00:00:00Z"}]
+            assert not model.step(allowed[0], call("export_all", {"loyalty_id": EXHAUSTED}, dict(OK, data=late)))
+
+
+def test_is_expired_against_expire_date_and_the_clock() -> None:
+    model = MODELS["72"]
+    body = {"loyalty_id": PERSONAL, "code": "E-1"}
+
+    def answer(expire: datetime, is_expired: bool) -> tuple[World, Call]:
+        stamp = expire.strftime("%Y-%m-%dT%H:%M:%SZ")
+        state = world(codes={PERSONAL: [attached("E-1", expire_date=stamp)]})
+        program = state.program(PERSONAL)
+        assert program is not None
+        data = dict(info(program.codes.get("E-1"), program), is_expired=is_expired)  # type: ignore[arg-type]
+        return state, call("get", body, dict(OK, data=data))
+
+    for expire, allowed in (
+        (NOW - timedelta(minutes=1), {True}),
+        (NOW + timedelta(minutes=1), {False}),
+        (NOW, {True, False}),  # the boundary, within the clock tolerance: either
+    ):
+        for flag in (True, False):
+            state, get = answer(expire, flag)
+            assert bool(model.step(state, get)) == (flag in allowed), (expire, flag, model.explain(state, get))
+
+
+def test_times_the_server_stamps_lie_in_the_call_window() -> None:
+    model, state = MODELS["72"], world(codes={PERSONAL: [attached("K-1")]})
+    body = {"loyalty_id": PERSONAL, "db_id": 1, "matching": "phone", "phone": "+1", "code": "K-1"}
+    (after,) = model.step(state, call("attach", body, OK))
+    code = after.program(PERSONAL).codes.get("K-1")  # type: ignore[union-attr]
+    assert code is not None and isinstance(code.attached, Window)
+    program = after.program(PERSONAL)
+    assert program is not None
+    data = dict(info(code, program), attached=NOW.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    assert model.step(after, call("get", {"loyalty_id": PERSONAL, "code": "K-1"}, dict(OK, data=data)))
+    stale = dict(data, attached="2025-01-01T00:00:00Z")
+    assert not model.step(after, call("get", {"loyalty_id": PERSONAL, "code": "K-1"}, dict(OK, data=stale)))
+
+
+def test_silent_branches_allow_every_coherent_outcome() -> None:
+    model = MODELS["72"]
+    held = world(codes={PERSONAL: [attached("K-1", A, activated=T0)]})
+    detach = {"loyalty_id": PERSONAL, "db_id": 1, "matching": "profile_id", "profile_id": "pa", "code": "K-1"}
+    # detaching an activated code: refused, or detached keeping or clearing the activation
+    assert model.step(held, call("detach", detach, REFUSED)) == (held,)
+    outcomes = model.step(held, call("detach", detach, OK))
+    kept = {o.program(PERSONAL).codes.get("K-1").is_activated for o in outcomes}  # type: ignore[union-attr]
+    assert kept == {True, False}
+    # update activating a free code (undocumented): refused, or activated
+    free = world(codes={PERSONAL: [attached("K-1")]})
+    update = {"loyalty_id": PERSONAL, "code": "K-1", "activated": True}
+    assert model.step(free, call("update", update, REFUSED)) == (free,)
+    (activated,) = model.step(free, call("update", update, OK))
+    assert activated.program(PERSONAL).codes.get("K-1").is_activated  # type: ignore[union-attr]
+    # a personal code held by another profile never gets a second holder, whatever the rules leave open
+    other = world(codes={PERSONAL: [attached("K-1", B, activated=T0)]})
+    attach = dict(detach, profile_id="pa")
+    assert not model.step(other, call("attach", attach, OK))
+
+
+def test_an_unanswered_call_may_have_happened_or_not() -> None:
+    model, state = MODELS["72"], world()
+    body = {"loyalty_id": PERSONAL, "codes": ["N-1"]}
+    outcomes = model.step(state, call("import", body, None, status=None))
+    assert len(outcomes) == 2 and state in outcomes
