@@ -7,8 +7,22 @@ from hypothesis import settings
 PROFILES: dict[str, dict[str, int]] = {
     # rules: examples per rule case; machine: state-machine runs and steps; api: Schemathesis examples per
     # operation and mode; rounds: concurrent-attach rounds; model, model_steps: the model-based machine's runs and
-    # steps; draws: its pool draws from the (possibly big) personal and universal programs per test (two exports each).
-    "smoke": {"rules": 1, "machine": 1, "steps": 6, "api": 1, "rounds": 1, "model": 1, "model_steps": 10, "draws": 1},
+    # steps; draws: its pool draws from the (possibly big) personal and universal programs per test (two exports each);
+    # lin_histories, lin_clients, lin_calls: concurrent histories checked for linearizability, their clients (threads)
+    # and each client's calls (every other history draws from the personal program: two exports).
+    "smoke": {
+        "rules": 1,
+        "machine": 1,
+        "steps": 6,
+        "api": 1,
+        "rounds": 1,
+        "model": 1,
+        "model_steps": 10,
+        "draws": 1,
+        "lin_histories": 2,
+        "lin_clients": 3,
+        "lin_calls": 4,
+    },
     "default": {
         "rules": 1,
         "machine": 6,
@@ -18,6 +32,9 @@ PROFILES: dict[str, dict[str, int]] = {
         "model": 8,
         "model_steps": 12,
         "draws": 2,
+        "lin_histories": 6,
+        "lin_clients": 3,
+        "lin_calls": 6,
     },
     "thorough": {
         "rules": 5,
@@ -28,6 +45,9 @@ PROFILES: dict[str, dict[str, int]] = {
         "model": 40,
         "model_steps": 30,
         "draws": 6,
+        "lin_histories": 24,
+        "lin_clients": 4,
+        "lin_calls": 8,
     },
 }
 HYPOTHESIS_PROFILE = "contract-{}"  # conftest registers one Hypothesis settings profile per budget profile

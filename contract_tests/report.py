@@ -15,7 +15,7 @@ from contract_tests.rule_log import RuleLog
 
 # how a problem names its oracle: [rule <id>], [postcondition <term>], [frame], [invariant <name>], [wire-label]
 ORACLE_TAG = re.compile(
-    r"\[(?:rule [\w.-]+|postcondition \w+|frame|invariant [\w-]+|wire-label|model [\w]+|preflight)\]"
+    r"\[(?:rule [\w.-]+|postcondition \w+|frame|invariant [\w-]+|wire-label|model [\w]+|linearizability|preflight)\]"
 )
 
 

@@ -22,7 +22,9 @@ NOT_APPLICABLE = "not applicable to this target"
 EVIDENCE_PER_RULE = 3  # failing cases shown at most; a passing rule shows one JSON and one XML request
 TEXTS_PER_RULE = 5  # distinct error texts and state changes kept per rule
 # how a problem names its oracle (the same tags as contract_tests.report.ORACLE_TAG)
-_ORACLE = re.compile(r"\[(?:rule [\w.-]+|postcondition \w+|frame|invariant [\w-]+|wire-label|model [\w]+)\]")
+_ORACLE = re.compile(
+    r"\[(?:rule [\w.-]+|postcondition \w+|frame|invariant [\w-]+|wire-label|model [\w]+|linearizability)\]"
+)
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,7 @@ class Search(Generic[C]):
     linearizable: bool
     order: tuple[Timed[C], ...]  # a witness: the calls that took effect, in an order the model explains
     states: int  # (linearized set, model state) pairs explored
+    decided: bool = True  # False: the search stopped at its ``limit`` of states without finding an order
 
 
 @dataclass(frozen=True)
@@ -77,8 +78,14 @@ class Verdict(Generic[C]):
         return sum(part.states for part in self.parts)
 
 
-def search(calls: Sequence[Timed[C]], initial: S, step: Callable[[S, C], tuple[S, ...]]) -> Search[C]:
-    """Look for an order of ``calls`` the model explains from ``initial`` (one part, no partitioning)."""
+def search(
+    calls: Sequence[Timed[C]], initial: S, step: Callable[[S, C], tuple[S, ...]], *, limit: int | None = None
+) -> Search[C]:
+    """Look for an order of ``calls`` the model explains from ``initial`` (one part, no partitioning).
+
+    ``limit``: give up, undecided, after exploring that many states (a count, never a time: the same history gets
+    the same answer on a busy machine).
+    """
     ops = sorted(calls, key=lambda op: op.invoked)  # candidates are tried in invocation order
     invoked = [op.invoked for op in ops]
     returned = [op.returned if op.returned is not None else math.inf for op in ops]
@@ -87,6 +94,8 @@ def search(calls: Sequence[Timed[C]], initial: S, step: Callable[[S, C], tuple[S
     # depth first; a path is a cons list (index, rest) so that sibling branches share their prefix
     stack: list[tuple[int, S, tuple[int, object] | None]] = [(0, initial, None)]
     while stack:
+        if limit is not None and len(seen) > limit:
+            return Search(tuple(calls), False, (), len(seen), decided=False)
         done, state, path = stack.pop()
         if done & required == required:
             return Search(tuple(calls), True, _order(ops, path), len(seen))
@@ -136,38 +145,88 @@ def minimise(
     step: Callable[[S, C], tuple[S, ...]],
     *,
     forget: Callable[[C], C] | None = None,
+    reads: Callable[[C], bool] = lambda call: False,
+    limit: int | None = None,
 ) -> tuple[Timed[C], ...]:
-    """Shrink an unexplained history to answered calls none of which can be left out, in invocation order.
+    """Shrink an unexplained history to the answered calls that could not be left out, in invocation order.
 
-    With ``forget`` (a call → the same call with no answer, which the model's step must read as "any outcome
-    the operation may have"), a call is left out by forgetting its answer: it stays in the history as a call
-    that may have taken effect at any time after its invocation, or not at all. What remains answered is then
-    unexplained whatever the other calls did, so the result never blames calls for the absence of one that
-    was left out. Without ``forget`` calls are dropped outright: the result is unexplained on its own, which
-    can be for want of a dropped call's effect. Either way every single further leaving out explains it.
+    First the shortest unexplained prefix: the calls answered by some moment, the calls still open then kept
+    without their answers (what came later cannot explain what was answered before it; a call still open may
+    have taken effect). Then each call is left out in turn (once, latest first) where the rest stays unexplained.
+    With ``forget``
+    (a call -> the same call with no answer, which the model's step reads as "any outcome the operation may
+    have"), a call is left out by forgetting its answer: it stays in the history as a call that may have taken
+    effect at any time after its invocation, or not at all, so the result never blames calls for the absence of
+    one left out; ``reads`` (calls that change nothing) are dropped outright, which is the same and cheaper.
+    Without ``forget`` calls are dropped outright: the result is unexplained on its own, which can be for want
+    of a dropped call's effect. ``limit`` bounds each trial's search (``search``): a trial it leaves undecided
+    keeps its call, so the result may keep more calls than needed, never fewer.
     """
-    current = sorted(calls, key=lambda op: op.invoked)
-    if search(current, initial, step).linearizable:
-        raise ValueError("minimise needs a history no order explains")
-    shrunk = True
-    while shrunk:  # passes until none leaves a call out: 1-minimal
-        shrunk = False
-        index = 0
-        while index < len(current):
-            op = current[index]
-            if op.answered:
-                if forget is None:
-                    candidate = current[:index] + current[index + 1 :]
-                else:
-                    unanswered = replace(op, call=forget(op.call), returned=None)
-                    candidate = [*current[:index], unanswered, *current[index + 1 :]]
-                if not search(candidate, initial, step).linearizable:
-                    current = candidate
-                    shrunk = True
-                    if forget is None:
-                        continue  # the next call moved to this index
-            index += 1
+    current = _prefix(sorted(calls, key=lambda op: op.invoked), initial, step, forget)
+    if forget is None:
+        current = _leave_out(current, initial, step, lambda op: None, limit)
+    else:
+        unanswered = forget
+        # reads first, dropped outright (cheap, and each one gone makes every later trial smaller); then the rest,
+        # each forgotten in turn
+        current = _leave_out(current, initial, step, lambda op: None if reads(op.call) else op, limit)
+        current = _leave_out(
+            current,
+            initial,
+            step,
+            lambda op: op if reads(op.call) else replace(op, call=unanswered(op.call), returned=None),
+            limit,
+        )
     return tuple(op for op in current if op.answered)
+
+
+def _leave_out(
+    current: list[Timed[C]],
+    initial: S,
+    step: Callable[[S, C], tuple[S, ...]],
+    instead: Callable[[Timed[C]], Timed[C] | None],
+    limit: int | None,
+) -> list[Timed[C]]:
+    """Try each answered call once, latest first: replace it by ``instead(call)`` (None: drop it) and keep the
+    change when the history stays unexplained (decided within ``limit``)."""
+    for op in sorted((op for op in current if op.answered), key=lambda op: op.invoked, reverse=True):
+        other = instead(op)
+        if other is op:
+            continue
+        index = current.index(op)
+        candidate = current[:index] + ([other] if other is not None else []) + current[index + 1 :]
+        trial = search(candidate, initial, step, limit=limit)
+        if trial.decided and not trial.linearizable:
+            current = candidate
+    return current
+
+
+def _prefix(
+    ops: list[Timed[C]], initial: S, step: Callable[[S, C], tuple[S, ...]], forget: Callable[[C], C] | None
+) -> list[Timed[C]]:
+    """The shortest unexplained prefix of ``ops`` (by invocation): the calls answered by a moment, those open then
+    without their answers (dropped when there is no ``forget``). Unexplained prefixes only grow: bisect."""
+
+    def cut(moment: float) -> list[Timed[C]]:
+        kept: list[Timed[C]] = []
+        for op in ops:
+            if (op.returned is not None and op.returned <= moment) or (op.invoked <= moment and not op.answered):
+                kept.append(op)
+            elif op.invoked <= moment and forget is not None:
+                kept.append(replace(op, call=forget(op.call), returned=None))
+        return kept
+
+    moments = sorted(op.returned for op in ops if op.returned is not None)
+    if not moments or search(cut(moments[-1]), initial, step).linearizable:
+        raise ValueError("minimise needs a history no order explains")
+    low, high = 0, len(moments) - 1  # cut(moments[high]) is unexplained
+    while low < high:
+        middle = (low + high) // 2
+        if search(cut(moments[middle]), initial, step).linearizable:
+            low = middle + 1
+        else:
+            high = middle
+    return cut(moments[high])
 
 
 def describe(calls: Sequence[Timed[C]], label: Callable[[C], str], *, origin: float | None = None) -> str:

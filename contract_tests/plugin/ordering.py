@@ -11,6 +11,7 @@ from contract_tests.suite import spec_for
 
 MODULE_ORDER = (
     "test_concurrency",
+    "test_histories_are_linearizable",
     "test_rules",
     "test_scoping",
     "test_stances",

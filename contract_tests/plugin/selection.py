@@ -26,11 +26,12 @@ from promo_spec import Spec
 
 _WANTED: list[str] = []  # this process's --oracle tags, set at configure: test modules read them at import
 TAG = re.compile(
-    r"^\[(?P<family>rule|postcondition|frame|invariant|wire-label|model|preflight)(?: (?P<name>[^\]]+))?\]"
+    r"^\[(?P<family>rule|postcondition|frame|invariant|wire-label|model|linearizability|preflight)"
+    r"(?: (?P<name>[^\]]+))?\]"
 )
 INVALID_RULE = "request.invalid"  # the rule Schemathesis' negative cases name (contract_tests/api_checks.py)
 # "[preflight]" is no test's: the preflight's verdict (plugin/verdict.py) stands in for every test when it fails
-FAMILIES = ("rule", "postcondition", "frame", "invariant", "wire-label", "model", "preflight")
+FAMILIES = ("rule", "postcondition", "frame", "invariant", "wire-label", "model", "linearizability", "preflight")
 
 
 def parse(tag: str) -> tuple[str, str]:
@@ -39,7 +40,7 @@ def parse(tag: str) -> tuple[str, str]:
     if found is None:
         raise ValueError(
             f"{tag!r} is not an oracle tag: '[rule <rule id>]', '[postcondition <term>]', '[frame]', "
-            "'[invariant <name>]', '[wire-label]', '[model <operation>]' or '[preflight]'"
+            "'[invariant <name>]', '[wire-label]', '[model <operation>]', '[linearizability]' or '[preflight]'"
         )
     return found.group("family"), found.group("name") or ""
 

@@ -145,20 +145,43 @@ def test_minimise_keeps_the_calls_that_contradict_each_other() -> None:
     assert not check(least, initial, pool).linearizable
 
 
-def test_minimise_with_forget_never_blames_a_call_for_a_left_out_one() -> None:
-    # "a" is held at the start; the release frees it, and two draws both take it. Dropped outright, the release
-    # takes the blame away from the draws: one draw of a held item is unexplained on its own. Forgotten, the
-    # release may still have freed "a", and only the two draws together stay unexplained.
+def test_minimise_with_forget_keeps_what_is_unexplained_whatever_the_others_did() -> None:
+    # "a" is held at the start; the release frees it, and two draws both take it. Forgotten, the release may
+    # still have freed "a" (once), and only the two draws together stay unexplained.
     initial = frozenset({"b"})
     history = [
         t(Op("release", "a", "ok"), 0, 1),
         t(Op("draw", None, "a"), 2, 3),
         t(Op("draw", None, "a"), 4, 5),
     ]
-    dropped = minimise(history, initial, pool)
-    assert len(dropped) == 1 and dropped[0].call == Op("draw", None, "a")
     forgotten = minimise(history, initial, pool, forget=forget)
     assert [op.call for op in forgotten] == [Op("draw", None, "a"), Op("draw", None, "a")]
+    # every answered call left is needed: forgetting any one of them explains the rest
+    for index in range(len(forgotten)):
+        rest = [*forgotten[:index], t(forget(forgotten[index].call), forgotten[index].invoked, None)]
+        rest += forgotten[index + 1 :]
+        assert check([t(forget(history[0].call), 0, None), *rest], initial, pool).linearizable
+    dropped = minimise(history, initial, pool)
+    assert not check(dropped, initial, pool).linearizable
+
+
+def test_minimise_starts_from_the_shortest_unexplained_prefix() -> None:
+    # the stale read at 2-3 is unexplained already; what comes after it (and is fine) is never shown
+    history = [
+        t(Op("write", 1, "ok"), 0, 1),
+        t(Op("read", None, 0), 2, 3),
+        *(t(Op("write", v, "ok"), 4 + v, 4.5 + v) for v in range(5)),
+        t(Op("read", None, 3), 9, 10),  # wrong too, but later
+    ]
+    least = minimise(history, 0, register, forget=forget, reads=lambda op: op.name == "read")
+    assert [op.call for op in least] == [Op("write", 1, "ok"), Op("read", None, 0)]
+
+
+def test_a_search_limit_leaves_the_verdict_undecided_never_wrong() -> None:
+    adds = [t(Op("add", None, "ok"), 0, 1) for _ in range(10)]
+    capped = search([*adds, t(Op("get", None, 9), 2, 3)], 0, counter, limit=100)
+    assert not capped.decided and not capped.linearizable
+    assert search([*adds, t(Op("get", None, 9), 2, 3)], 0, counter).decided
 
 
 def test_minimise_refuses_an_explained_history() -> None:
