@@ -29,7 +29,6 @@ from contract_tests.rule_setup import free_code
 from contract_tests.suite import Suite
 from contract_tests.world import ContractViolation, Entry, export_program
 
-
 MINIMISE_LIMIT = 1000  # states per trial of the minimisation: a trial left undecided keeps its call
 
 
@@ -105,9 +104,6 @@ class History:
 
     def judge(self, model: Model, world: World, recorded: Recorded) -> tuple[int, int, float]:
         """Look for an order the model explains (per code, without draws); fail with the fewest calls when none."""
-
-                pickle.dump(
-                    (recorded.calls, world, self.draws, [recorded.label(t.call) for t in recorded.calls]), out
         started = time.perf_counter()
         verdict = check(recorded.calls, world, model.step, partition=None if self.draws else subject)
         seconds = time.perf_counter() - started
@@ -116,10 +112,11 @@ class History:
             return len(recorded.calls), verdict.states, seconds
         least = minimise(failed.calls, world, model.step, forget=forget, reads=reads, limit=MINIMISE_LIMIT)
         origin = min(t.invoked for t in recorded.calls)
+        clients = len({c.client for c in recorded.commands.values() if c.client >= 0})
         exchanges = "\n".join(self.suite.client.describe(recorded.exchanges[id(t.call)]) for t in least)
         raise ContractViolation(
             f"[linearizability] concurrent history {self.number} (program {self.program}, "
-            f"{len(recorded.calls)} calls of {len({c.client for c in recorded.commands.values() if c.client >= 0})} clients): no "
+            f"{len(recorded.calls)} calls of {clients} clients): no "
             f"order of these {len(least)} calls is explained by the model of the documented API, even if every "
             f"other call of the history took effect at any time after its invocation, or not at all (calls whose "
             f"answer could not be left out within {MINIMISE_LIMIT} states of search each are kept) "
