@@ -22,6 +22,7 @@ from dataclasses import replace
 
 import pytest
 
+from contract_tests import actions
 from contract_tests.concurrent_histories import Command, Recorded, plan, record, send
 from contract_tests.model import Call, Model, World, initial_world, with_absent
 from contract_tests.model.linearizability import Timed, check, describe, minimise
@@ -89,10 +90,13 @@ class History:
                 (c for c, e in before.items() if e.is_free and after.get(c) == e and c not in universe), None
             )
             universe += changed + ([witness] if witness else [])
-            # Only the history's calls changed the program (it holds the run's lock alone) and none names a code
-            # outside ``universe``: every other code is the same before and after, untouched, so the model may
-            # take the program as these codes alone (complete), and a draw must have taken one of them.
-            listings[program] = {c: before[c] for c in universe if c in before}
+            if witness is not None:
+                # Only the history's calls changed the program (it holds the run's lock alone) and none names a
+                # code outside ``universe``: every other code is the same before and after, untouched, so the model
+                # may take the program as these codes alone (complete), and a draw must have taken one of them. The
+                # witness, free throughout (nobody named it), keeps the pool from looking empty. Without one the
+                # program stays incomplete: a draw may have taken a code the model does not track.
+                listings[program] = {c: before[c] for c in universe if c in before}
         world: World = initial_world(suite.target, listings=listings, gets=gets)
         world = with_absent(world, program, [self.fresh])
         for code in universe:  # the reads after the history: they tell which outcome each call had
@@ -100,7 +104,19 @@ class History:
             data = recorded.exchanges[id(recorded.calls[-1].call)].data
             if isinstance(data, dict) and data.get("profile_id"):
                 suite.holders[(program, code)] = str(data["profile_id"])  # cleanup detaches it from its holder
+        if before is not None:
+            self.give_back([c for c in universe if c not in before or before[c].is_free])
         return self.judge(model, world, recorded)
+
+    def give_back(self, codes: list[str]) -> None:
+        """Detach what the history's draws and attaches took, so the pool stays full for the next history (not
+        judged: cleanup would do it at the end of the run anyway)."""
+        target = self.suite.target
+        for code in codes:
+            holder = self.suite.holders.get((self.program, code))
+            profile = next((p for p in target.profiles if p.profile_id == holder), None)
+            if profile is not None:
+                actions.detach(self.suite.client, target, self.program, code, profile)
 
     def judge(self, model: Model, world: World, recorded: Recorded) -> tuple[int, int, float]:
         """Look for an order the model explains (per code, without draws); fail with the fewest calls when none."""
