@@ -20,6 +20,8 @@ Situation = Mapping[str, frozenset[str]]
 PARTS = ("options", "codes")  # keys whose values are parts of one request, each judged on its own
 AUTH = ("token", "header_token")
 _ALWAYS = {"program": "any", "pool": "any", "creation": "any", "matching": "each"}
+# a request the operation's rules judge: authenticated, valid, naming a profile of the target (unless said otherwise)
+_SERVED = {"token": "valid", "header_token": "absent", "request": "valid", "profile": "matched"}
 
 
 @dataclass(frozen=True)
@@ -40,14 +42,18 @@ def situation(**facets: Iterable[str] | str) -> dict[str, frozenset[str]]:
     found = {k: frozenset([v] if isinstance(v, str) else v) for k, v in facets.items()}
     for key, value in _ALWAYS.items():
         found[key] = found.get(key, frozenset()) | {value}
+    for key, value in _SERVED.items():
+        found.setdefault(key, frozenset([value]))
     return found
 
 
 def applies(rule: Rule, facts: Situation, *, keys: Iterable[str] | None = None) -> bool:
     """Whether every ``given`` key of ``rule`` (restricted to ``keys``) holds in ``facts``."""
-    wanted = set(rule.given) if keys is None else set(rule.given) & set(keys)
+    wanted = set(rule.given) | set(facts) if keys is None else set(keys)
     for key in wanted:
-        value = rule.given_value(key)
+        value = rule.given_value(key)  # the vocabulary's default where the rule leaves the key out
+        if value is None and key not in rule.given:
+            continue  # a key without a default (code, options, codes) that the rule does not constrain
         if value is None or value not in facts.get(key, frozenset()):
             return False
     return True

@@ -375,3 +375,16 @@ def test_an_unanswered_call_may_have_happened_or_not() -> None:
     body = {"loyalty_id": PERSONAL, "codes": ["N-1"]}
     outcomes = model.step(state, call("import", body, None, status=None))
     assert len(outcomes) == 2 and state in outcomes
+
+
+def test_a_profile_no_identifier_matches_may_be_refused_whatever_the_code() -> None:
+    """attach.profile-unknown is open: the rules for a matched profile (free code, pool with free codes) do not
+    apply to identifiers that match no profile, nor to a database the target does not list."""
+    model = MODELS["72"]
+    state = world(codes={PERSONAL: [attached("K-1"), attached("F-1")]})
+    for extra in ({"email": "nobody@example.com"}, {"db_id": 999}):
+        for code in ({"code": "K-1"}, {}):
+            body = {"loyalty_id": PERSONAL, "db_id": 1, "email": "a@example.com", **code, **extra}
+            assert model.step(state, call("attach", body, REFUSED)) == (state,), (extra, code)
+    matched = {"loyalty_id": PERSONAL, "db_id": 1, "email": "A@Example.com", "code": "K-1"}
+    assert not model.step(state, call("attach", matched, REFUSED)), "a free code is attached to a matched profile"
