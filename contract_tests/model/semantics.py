@@ -427,7 +427,8 @@ class Model:
             if holder in state.holders:
                 pass
             elif unknown and isinstance(holder[1], str) and holder[1]:
-                if unknown[0][0] not in (0, holder[0]) or holder in self._target_holders(world):
+                someone = unknown[0][0] == 0  # seen attached in a listing: anybody; else an unmatched profile
+                if not someone and (unknown[0][0] != holder[0] or holder in self._target_holders(world)):
                     return Branch(None, f"get of {name!r} names holder {holder!r}, not the profile the attach named")
                 changes["holders"] = (state.holders - {unknown[0]}) | {holder}
             else:

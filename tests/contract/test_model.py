@@ -388,3 +388,24 @@ def test_a_profile_no_identifier_matches_may_be_refused_whatever_the_code() -> N
             assert model.step(state, call("attach", body, REFUSED)) == (state,), (extra, code)
     matched = {"loyalty_id": PERSONAL, "db_id": 1, "email": "A@Example.com", "code": "K-1"}
     assert not model.step(state, call("attach", matched, REFUSED)), "a free code is attached to a matched profile"
+
+
+def test_a_holder_seen_only_in_a_listing_is_learned_from_get() -> None:
+    """export_all shows that a code is attached, not to whom: get then names the holder, any profile."""
+    model = MODELS["72"]
+    start = initial_world(
+        parse_target(TARGET, where="test", environ={"T": "secret"}),
+        listings={PERSONAL: {}, UNIVERSAL: {}, EXHAUSTED: {}},
+    )
+    shown = [{"code": "S-1", "attached": T0}]
+    target = start.program(EXHAUSTED)
+    assert target is not None
+    incomplete = start.with_program(replace(target, complete=False))
+    (learned,) = model.step(incomplete, call("export_all", {"loyalty_id": EXHAUSTED}, dict(OK, data=shown)))
+    code = learned.program(EXHAUSTED).codes.get("S-1")  # type: ignore[union-attr]
+    assert code is not None and code.holders == {(0, "")}
+    program = learned.program(EXHAUSTED)
+    assert program is not None
+    data = dict(info(code, program), database_id=1, profile_id="pb", created=T0)
+    (after,) = model.step(learned, call("get", {"loyalty_id": EXHAUSTED, "code": "S-1"}, dict(OK, data=data)))
+    assert after.program(EXHAUSTED).codes.get("S-1").holders == {B}  # type: ignore[union-attr]
