@@ -28,7 +28,7 @@ def code_of(code: str, entry: Entry | None, info: Mapping[str, Any] | None) -> C
         holders=holders,
         attached=attached,
         activated=activated,
-        expire_date=str((info or {}).get("expire_date") or ""),
+        expire_date=str(info.get("expire_date") or "") if info is not None else None,
     )
 
 

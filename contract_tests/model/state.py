@@ -36,7 +36,7 @@ class Code:
     holders: frozenset[Holder] = frozenset()
     attached: Stamp = None  # set exactly while ``holders`` is not empty
     activated: Stamp = None
-    expire_date: str = ""  # as last set (RFC 3339) or read; "" unset
+    expire_date: str | None = ""  # as last set (RFC 3339) or read; "" unset; None unknown (seen only in a listing)
 
     @property
     def is_attached(self) -> bool:

@@ -391,7 +391,7 @@ def test_a_profile_no_identifier_matches_may_be_refused_whatever_the_code() -> N
 
 
 def test_a_holder_seen_only_in_a_listing_is_learned_from_get() -> None:
-    """export_all shows that a code is attached, not to whom: get then names the holder, any profile."""
+    """export_all shows that a code is attached, not to whom (nor its expiry date): get then names them."""
     model = MODELS["72"]
     start = initial_world(
         parse_target(TARGET, where="test", environ={"T": "secret"}),
@@ -406,6 +406,7 @@ def test_a_holder_seen_only_in_a_listing_is_learned_from_get() -> None:
     assert code is not None and code.holders == {(0, "")}
     program = learned.program(EXHAUSTED)
     assert program is not None
-    data = dict(info(code, program), database_id=1, profile_id="pb", created=T0)
+    # export_all shows neither the holder nor the expiry date: get's are learned
+    data = dict(info(code, program), database_id=1, profile_id="pb", created=T0, expire_date="2071-02-19T10:50:50Z")
     (after,) = model.step(learned, call("get", {"loyalty_id": EXHAUSTED, "code": "S-1"}, dict(OK, data=data)))
     assert after.program(EXHAUSTED).codes.get("S-1").holders == {B}  # type: ignore[union-attr]
