@@ -556,7 +556,8 @@ class Model:
         unattached = frozenset(c.code for c in codes if not c.holders) - {
             x for d in program.draws for x in d.candidates if len(d.candidates) == 1
         }
-        pool = "has_free" if free else ("empty" if program.complete else "unknown")
+        available = [c for c in codes if not c.holders and not c.is_activated]  # expired or not
+        pool = "has_free" if free else ("empty" if program.complete and not available else "unknown")
         facts = situation(
             code="omitted",
             pool=pool,

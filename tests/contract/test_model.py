@@ -410,3 +410,15 @@ def test_a_holder_seen_only_in_a_listing_is_learned_from_get() -> None:
     data = dict(info(code, program), database_id=1, profile_id="pb", created=T0, expire_date="2071-02-19T10:50:50Z")
     (after,) = model.step(learned, call("get", {"loyalty_id": EXHAUSTED, "code": "S-1"}, dict(OK, data=data)))
     assert after.program(EXHAUSTED).codes.get("S-1").holders == {B}  # type: ignore[union-attr]
+
+
+def test_a_pool_of_codes_whose_expiry_is_unknown_or_past_is_not_known_to_have_a_free_code() -> None:
+    """Whether an expired free code is "available" is open: a draw may take it, or the pool may count as empty."""
+    model = MODELS["72"]
+    body = {"loyalty_id": PERSONAL, "db_id": 1, "email": "a@example.com"}
+    for expire in (None, "2020-01-01T00:00:00Z"):
+        state = world(creates=False, codes={PERSONAL: [attached("F-1", expire_date=expire)]})
+        assert model.step(state, call("attach", body, REFUSED)) == (state,)
+        assert model.step(state, call("attach", body, OK)), "the draw may take the expired code"
+    fresh = world(creates=False, codes={PERSONAL: [attached("F-1", expire_date="2099-01-01T00:00:00Z")]})
+    assert not model.step(fresh, call("attach", body, REFUSED)), "a free code in date must be drawn"
