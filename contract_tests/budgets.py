@@ -8,7 +8,7 @@ PROFILES: dict[str, dict[str, int]] = {
     # rules: examples per rule case; machine: state-machine runs and steps; api: Schemathesis examples per
     # operation and mode; rounds: concurrent-attach rounds; model, model_steps: the model-based machine's runs and
     # steps; draws: its pool draws from the (possibly big) personal and universal programs per test (two exports each).
-    "smoke": {"rules": 1, "machine": 1, "steps": 6, "api": 1, "rounds": 1, "model": 1, "model_steps": 10, "draws": 1},
+    "smoke": {"rules": 1, "machine": 1, "steps": 6, "api": 1, "rounds": 1, "model": 1, "model_steps": 4, "draws": 1},
     "default": {
         "rules": 1,
         "machine": 6,
