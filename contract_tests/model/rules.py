@@ -81,7 +81,12 @@ class RuleBook:
         hits = [r for r in self.by_op.get(op, ()) if set(r.given) & set(AUTH) and applies(r, facts, keys=AUTH)]
         hits = [r for r in hits if all(r.given_value(k) in facts[k] for k in AUTH)]
         if not hits:
-            return Requirement("zero", ())  # a valid token in the body: served
+            if "valid" in (token, header):
+                return Requirement("zero", ())  # a valid token in the body: served
+            # no rule for this pair and no valid token anywhere (a wrong one in both places): each placement's own
+            # rule refuses it, so the pair is refused too (the error number is left open)
+            each = [self.auth(op, token, "absent"), self.auth(op, "missing", header)]
+            return Requirement("nonzero", tuple(r for e in each for r in e.rules))
         found = []
         for rule in hits:
             if rule.expect.behaves_as == "body_token":

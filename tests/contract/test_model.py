@@ -422,3 +422,13 @@ def test_a_pool_of_codes_whose_expiry_is_unknown_or_past_is_not_known_to_have_a_
         assert model.step(state, call("attach", body, OK)), "the draw may take the expired code"
     fresh = world(creates=False, codes={PERSONAL: [attached("F-1", expire_date="2099-01-01T00:00:00Z")]})
     assert not model.step(fresh, call("attach", body, REFUSED)), "a free code in date must be drawn"
+
+
+def test_a_wrong_token_in_both_places_is_refused() -> None:
+    """No rule names the pair, but each placement's rule refuses a wrong token: so is the pair (any number)."""
+    model, state = MODELS["74"], world("74")
+    body = {"loyalty_id": PERSONAL, "codes": ["N-1"]}
+    wrong = call("import", body, dict(REFUSED, error=403), "74", token="wrong", bearer="wrong")
+    assert model.step(state, wrong) == (state,)
+    served = call("import", body, success_answer("import", state, body), "74", token="wrong", bearer="wrong")
+    assert not model.step(state, served)
