@@ -107,7 +107,7 @@ class Program:
     """A loyalty program: its kind (personal restricts multiple usage), its setting and the codes tracked."""
 
     id: int
-    kind: str  # personal | universal
+    kind: str  # personal | universal | unknown (the exhausted program: the target file does not say)
     creates_codes: bool = True
     codes: Codes = field(default_factory=Codes)
     complete: bool = False  # True: ``codes`` is every code the program holds

@@ -432,3 +432,14 @@ def test_a_wrong_token_in_both_places_is_refused() -> None:
     assert model.step(state, wrong) == (state,)
     served = call("import", body, success_answer("import", state, body), "74", token="wrong", bearer="wrong")
     assert not model.step(state, served)
+
+
+def test_the_exhausted_programs_kind_is_open() -> None:
+    """The target file names the exhausted program but not whether it restricts multiple usage: attaching its
+    held code to another profile may be refused (personal) or served (universal)."""
+    model = MODELS["72"]
+    state = world(codes={EXHAUSTED: [attached("X-1", B)]})
+    body = {"loyalty_id": EXHAUSTED, "db_id": 1, "email": "a@example.com", "code": "X-1"}
+    assert model.step(state, call("attach", body, REFUSED)) == (state,)
+    (both,) = {w.program(EXHAUSTED).codes.get("X-1").holders for w in model.step(state, call("attach", body, OK))}  # type: ignore[union-attr]
+    assert both == {A, B}
