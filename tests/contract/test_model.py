@@ -443,3 +443,16 @@ def test_the_exhausted_programs_kind_is_open() -> None:
     assert model.step(state, call("attach", body, REFUSED)) == (state,)
     (both,) = {w.program(EXHAUSTED).codes.get("X-1").holders for w in model.step(state, call("attach", body, OK))}  # type: ignore[union-attr]
     assert both == {A, B}
+
+
+def test_a_request_with_an_open_part_is_open() -> None:
+    """update of a free code that sets an expiry date (documented: success) and activates it (open): refused or
+    served; a documented refusal (no options) wins over everything."""
+    model, free = MODELS["72"], world(codes={PERSONAL: [attached("K-1")]})
+    both = {"loyalty_id": PERSONAL, "code": "K-1", "activated": True, "expire_date": "2031-01-01T00:00:00Z"}
+    assert model.step(free, call("update", both, REFUSED)) == (free,)
+    (served,) = model.step(free, call("update", both, OK))
+    code = served.program(PERSONAL).codes.get("K-1")  # type: ignore[union-attr]
+    assert code is not None and code.is_activated and code.expire_date == both["expire_date"]
+    expiry_only = {"loyalty_id": PERSONAL, "code": "K-1", "expire_date": "2031-01-01T00:00:00Z"}
+    assert not model.step(free, call("update", expiry_only, REFUSED)), "update.expire-date-free: error 0"
