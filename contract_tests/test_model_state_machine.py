@@ -89,7 +89,7 @@ class ModelMachine(RuleBasedStateMachine):
             return
         for code in list(dict.fromkeys(codes))[:4]:
             self.driver.get(program, code)
-        if program in self.complete:
+        if program == self.exhausted:  # small: read whole after every step (a big program only around a draw)
             self.driver.export(program)
 
     def frame(self, program: int, pick: int) -> None:
@@ -280,13 +280,14 @@ class ModelMachine(RuleBasedStateMachine):
     # pool draws ------------------------------------------------------------------------------------------------
     def may_draw(self, program: int) -> bool:
         """A draw from a big program costs two exports: at most the profile's ``draws`` per test."""
-        if program in self.complete:
+        if program == self.exhausted:
             return True
         if self.shared["draws"] >= self.suite.budget("draws"):
             return False
         self.shared["draws"] += 1
-        self.driver.export(program)  # the model learns every code: which one the draw takes is then decidable
-        self.complete.add(program)
+        if program not in self.complete:
+            self.driver.export(program)  # the model learns every code: which one the draw takes is then decidable
+            self.complete.add(program)
         return True
 
     def after_draw(self, program: int) -> None:
