@@ -17,7 +17,7 @@ PROFILES: dict[str, dict[str, int]] = {
         "api": 1,
         "rounds": 1,
         "model": 1,
-        "model_steps": 10,
+        "model_steps": 4,
         "draws": 1,
         "lin_histories": 2,
         "lin_clients": 3,

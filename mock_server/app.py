@@ -48,7 +48,6 @@ def spec_of_version(api_version: str) -> Spec:
     return load_spec(api_version=api_version)
 
 
-
 def _where(error: ValidationError) -> str:
     parts = ""
     for part in error.absolute_path:

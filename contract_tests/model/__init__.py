@@ -6,7 +6,7 @@ through ``promo_spec.load_spec()``), never from the mock's code. See README.md i
 from __future__ import annotations
 
 from contract_tests.model.call import Call, Stopwatch
-from contract_tests.model.initial import forget, initial_world, with_absent
+from contract_tests.model.initial import forget, initial_world, with_absent, world_of
 from contract_tests.model.semantics import CLOCK_TOLERANCE, Branch, Model
 from contract_tests.model.state import ANY_TIME, Code, Codes, Draw, Holder, Profile, Program, Window, World
 from promo_spec import load_spec
@@ -34,6 +34,7 @@ __all__ = [
     "initial_world",
     "step",
     "with_absent",
+    "world_of",
 ]
 
 _MODELS: dict[str, Model] = {}

@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from contract_tests.model.state import ANY_TIME, Code, Codes, Holder, Profile, Program, World
+from contract_tests.observed import Observed
 from contract_tests.target import Target
 from contract_tests.world import Entry
 
@@ -28,7 +29,7 @@ def code_of(code: str, entry: Entry | None, info: Mapping[str, Any] | None) -> C
         holders=holders,
         attached=attached,
         activated=activated,
-        expire_date=str((info or {}).get("expire_date") or ""),
+        expire_date=str(info.get("expire_date") or "") if info is not None else None,
     )
 
 
@@ -49,7 +50,7 @@ def initial_world(
     programs = []
     kinds = [("personal", target.personal), ("universal", target.universal)]
     if target.exhausted is not None:
-        kinds.append(("personal", target.exhausted))  # the exhausted program restricts multiple usage
+        kinds.append(("unknown", target.exhausted))  # the target file does not say whether it restricts usage
     for kind, program_id in kinds:
         listing = listings.get(program_id)
         codes: dict[str, Code] = {}
@@ -94,3 +95,8 @@ def forget(world: World, program_id: int, codes: Iterable[str]) -> World:
     gone = set(codes)
     kept = {c.code: c for c in program.codes.values() if c.code not in gone}
     return world.with_program(replace(program, codes=Codes(kept), complete=False, absent=program.absent - gone))
+
+
+def world_of(target: Target, look: Observed, *, absent: Mapping[int, Iterable[str]] | None = None) -> World:
+    """``initial_world`` from one of the suite's looks (``contract_tests.observed.Observed``)."""
+    return initial_world(target, listings=look.exported, gets=look.gets, absent=absent)

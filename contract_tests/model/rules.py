@@ -20,6 +20,8 @@ Situation = Mapping[str, frozenset[str]]
 PARTS = ("options", "codes")  # keys whose values are parts of one request, each judged on its own
 AUTH = ("token", "header_token")
 _ALWAYS = {"program": "any", "pool": "any", "creation": "any", "matching": "each"}
+# a request the operation's rules judge: authenticated, valid, naming a profile of the target (unless said otherwise)
+_SERVED = {"token": "valid", "header_token": "absent", "request": "valid", "profile": "matched"}
 
 
 @dataclass(frozen=True)
@@ -40,14 +42,18 @@ def situation(**facets: Iterable[str] | str) -> dict[str, frozenset[str]]:
     found = {k: frozenset([v] if isinstance(v, str) else v) for k, v in facets.items()}
     for key, value in _ALWAYS.items():
         found[key] = found.get(key, frozenset()) | {value}
+    for key, value in _SERVED.items():
+        found.setdefault(key, frozenset([value]))
     return found
 
 
 def applies(rule: Rule, facts: Situation, *, keys: Iterable[str] | None = None) -> bool:
     """Whether every ``given`` key of ``rule`` (restricted to ``keys``) holds in ``facts``."""
-    wanted = set(rule.given) if keys is None else set(rule.given) & set(keys)
+    wanted = set(rule.given) | set(facts) if keys is None else set(keys)
     for key in wanted:
-        value = rule.given_value(key)
+        value = rule.given_value(key)  # the vocabulary's default where the rule leaves the key out
+        if value is None and key not in rule.given:
+            continue  # a key without a default (code, options, codes) that the rule does not constrain
         if value is None or value not in facts.get(key, frozenset()):
             return False
     return True
@@ -75,7 +81,12 @@ class RuleBook:
         hits = [r for r in self.by_op.get(op, ()) if set(r.given) & set(AUTH) and applies(r, facts, keys=AUTH)]
         hits = [r for r in hits if all(r.given_value(k) in facts[k] for k in AUTH)]
         if not hits:
-            return Requirement("zero", ())  # a valid token in the body: served
+            if "valid" in (token, header):
+                return Requirement("zero", ())  # a valid token in the body: served
+            # no rule for this pair and no valid token anywhere (a wrong one in both places): each placement's own
+            # rule refuses it, so the pair is refused too (the error number is left open)
+            each = [self.auth(op, token, "absent"), self.auth(op, "missing", header)]
+            return Requirement("nonzero", tuple(r for e in each for r in e.rules))
         found = []
         for rule in hits:
             if rule.expect.behaves_as == "body_token":

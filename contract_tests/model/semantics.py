@@ -163,6 +163,8 @@ class Model:
 
     def expired(self, code: Code, call: Call) -> str:
         """``yes``, ``no`` or ``maybe`` (near the boundary, within the clock tolerance) at the time of ``call``."""
+        if code.expire_date is None:
+            return "maybe"  # not read yet
         when = instant(code.expire_date)
         if when is None:
             return "no"
@@ -172,7 +174,9 @@ class Model:
             return "no"
         return "maybe"
 
-    def labels(self, program: Program, code: str | None, holder: Holder | None, call: Call) -> frozenset[str]:
+    def labels(
+        self, program: Program, code: str | None, holder: Holder | None, call: Call, *, expiry: bool = True
+    ) -> frozenset[str]:
         """The vocabulary's ``code`` values of ``code`` for ``holder``: an activated or (maybe) expired code is
         only that (what the docs say of it is open), otherwise free / attached to the profile / other / several."""
         if code is None:
@@ -183,7 +187,7 @@ class Model:
         state = program.codes.get(code)
         if state is None:
             return frozenset(["untracked"])
-        if self.expired(state, call) != "no":
+        if expiry and self.expired(state, call) != "no":
             return frozenset(["expired"])
         if state.is_activated:
             return frozenset(["activated"])
@@ -333,6 +337,7 @@ class Model:
                 holders=frozenset([(0, "")]) if item.get("attached") else frozenset(),
                 attached=item.get("attached") or None,
                 activated=item.get("activated") or None,
+                expire_date=None,  # export_all does not show it
             )
         after = replace(program, codes=Codes(codes), complete=True, absent=frozenset(), draws=draws_left)
         return Branch(world.with_program(after))
@@ -409,7 +414,9 @@ class Model:
                 return Branch(None, f"get of {name!r}: {field_name} is {shown!r}, expected {_say(stamp)}")
             changes[field_name] = pinned
         shown_expiry = data.get("expire_date")
-        if state.expire_date:
+        if state.expire_date is None:  # first read: learned
+            state = replace(state, expire_date=str(shown_expiry or ""))
+        elif state.expire_date:
             if not isinstance(shown_expiry, str) or not same_second(shown_expiry, state.expire_date):
                 return Branch(None, f"get of {name!r}: expire_date {shown_expiry!r}, set to {state.expire_date!r}")
         elif shown_expiry not in ("", None):
@@ -427,7 +434,8 @@ class Model:
             if holder in state.holders:
                 pass
             elif unknown and isinstance(holder[1], str) and holder[1]:
-                if unknown[0][0] not in (0, holder[0]) or holder in self._target_holders(world):
+                someone = unknown[0][0] == 0  # seen attached in a listing: anybody; else an unmatched profile
+                if not someone and (unknown[0][0] != holder[0] or holder in self._target_holders(world)):
                     return Branch(None, f"get of {name!r} names holder {holder!r}, not the profile the attach named")
                 changes["holders"] = (state.holders - {unknown[0]}) | {holder}
             else:
@@ -466,10 +474,8 @@ class Model:
             options.add("deactivate")
         if isinstance(body.get("expire_date"), str):
             options.add("expire_date")
-        labels = self.labels(program, code, None, call)
-        if "expired" in labels and options == {"expire_date"}:  # a new expiry date for an expired code: as free
-            state = program.codes.get(code)
-            labels = frozenset(["attached_to_profile" if state and state.holders else "free"])
+        # a new expiry date alone is judged whether or not the code has expired (only activation is open for it)
+        labels = self.labels(program, code, None, call, expiry=options != {"expire_date"})
         facts = situation(code=labels, program=program.kind, options=options or {"none"})
         need = self.book.require("update", facts)
         state = program.codes.get(code)
@@ -550,7 +556,8 @@ class Model:
         unattached = frozenset(c.code for c in codes if not c.holders) - {
             x for d in program.draws for x in d.candidates if len(d.candidates) == 1
         }
-        pool = "has_free" if free else ("empty" if program.complete else "unknown")
+        available = [c for c in codes if not c.holders and not c.is_activated]  # expired or not
+        pool = "has_free" if free else ("empty" if program.complete and not available else "unknown")
         facts = situation(
             code="omitted",
             pool=pool,
@@ -649,7 +656,13 @@ def _assign_draws(program: Program, listed: dict[str, dict[str, Any]]) -> list[t
                         continue
                     if program.complete and not draw.may_create:
                         continue
-                    made = Code(name, created=ANY_TIME, holders=frozenset([draw.holder]), attached=draw.attached)
+                    made = Code(
+                        name,
+                        created=ANY_TIME,
+                        holders=frozenset([draw.holder]),
+                        attached=draw.attached,
+                        expire_date=None if draw.untracked else "",
+                    )
                     grown.append(replace(p, codes=p.codes.with_code(made)))
         options = grown
     return [(p, ()) for p in options]

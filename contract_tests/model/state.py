@@ -36,7 +36,7 @@ class Code:
     holders: frozenset[Holder] = frozenset()
     attached: Stamp = None  # set exactly while ``holders`` is not empty
     activated: Stamp = None
-    expire_date: str = ""  # as last set (RFC 3339) or read; "" unset
+    expire_date: str | None = ""  # as last set (RFC 3339) or read; "" unset; None unknown (seen only in a listing)
 
     @property
     def is_attached(self) -> bool:
@@ -107,7 +107,7 @@ class Program:
     """A loyalty program: its kind (personal restricts multiple usage), its setting and the codes tracked."""
 
     id: int
-    kind: str  # personal | universal
+    kind: str  # personal | universal | unknown (the exhausted program: the target file does not say)
     creates_codes: bool = True
     codes: Codes = field(default_factory=Codes)
     complete: bool = False  # True: ``codes`` is every code the program holds

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 # isort: off
 # Each module registers its faults when imported: this order is the order of REGISTRY and of --list-faults.
-from mock_server.faults import handlers, matching, wire, auth, store, oracles, edges  # noqa: F401
+from mock_server.faults import handlers, matching, wire, auth, store, oracles, edges, model  # noqa: F401
 # isort: on
 
 from mock_server.faults.auth import HEADER_OPERATIONS

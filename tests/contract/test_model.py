@@ -375,3 +375,84 @@ def test_an_unanswered_call_may_have_happened_or_not() -> None:
     body = {"loyalty_id": PERSONAL, "codes": ["N-1"]}
     outcomes = model.step(state, call("import", body, None, status=None))
     assert len(outcomes) == 2 and state in outcomes
+
+
+def test_a_profile_no_identifier_matches_may_be_refused_whatever_the_code() -> None:
+    """attach.profile-unknown is open: the rules for a matched profile (free code, pool with free codes) do not
+    apply to identifiers that match no profile, nor to a database the target does not list."""
+    model = MODELS["72"]
+    state = world(codes={PERSONAL: [attached("K-1"), attached("F-1")]})
+    for extra in ({"email": "nobody@example.com"}, {"db_id": 999}):
+        for code in ({"code": "K-1"}, {}):
+            body = {"loyalty_id": PERSONAL, "db_id": 1, "email": "a@example.com", **code, **extra}
+            assert model.step(state, call("attach", body, REFUSED)) == (state,), (extra, code)
+    matched = {"loyalty_id": PERSONAL, "db_id": 1, "email": "A@Example.com", "code": "K-1"}
+    assert not model.step(state, call("attach", matched, REFUSED)), "a free code is attached to a matched profile"
+
+
+def test_a_holder_seen_only_in_a_listing_is_learned_from_get() -> None:
+    """export_all shows that a code is attached, not to whom (nor its expiry date): get then names them."""
+    model = MODELS["72"]
+    start = initial_world(
+        parse_target(TARGET, where="test", environ={"T": "secret"}),
+        listings={PERSONAL: {}, UNIVERSAL: {}, EXHAUSTED: {}},
+    )
+    shown = [{"code": "S-1", "attached": T0}]
+    target = start.program(EXHAUSTED)
+    assert target is not None
+    incomplete = start.with_program(replace(target, complete=False))
+    (learned,) = model.step(incomplete, call("export_all", {"loyalty_id": EXHAUSTED}, dict(OK, data=shown)))
+    code = learned.program(EXHAUSTED).codes.get("S-1")  # type: ignore[union-attr]
+    assert code is not None and code.holders == {(0, "")}
+    program = learned.program(EXHAUSTED)
+    assert program is not None
+    # export_all shows neither the holder nor the expiry date: get's are learned
+    data = dict(info(code, program), database_id=1, profile_id="pb", created=T0, expire_date="2071-02-19T10:50:50Z")
+    (after,) = model.step(learned, call("get", {"loyalty_id": EXHAUSTED, "code": "S-1"}, dict(OK, data=data)))
+    assert after.program(EXHAUSTED).codes.get("S-1").holders == {B}  # type: ignore[union-attr]
+
+
+def test_a_pool_of_codes_whose_expiry_is_unknown_or_past_is_not_known_to_have_a_free_code() -> None:
+    """Whether an expired free code is "available" is open: a draw may take it, or the pool may count as empty."""
+    model = MODELS["72"]
+    body = {"loyalty_id": PERSONAL, "db_id": 1, "email": "a@example.com"}
+    for expire in (None, "2020-01-01T00:00:00Z"):
+        state = world(creates=False, codes={PERSONAL: [attached("F-1", expire_date=expire)]})
+        assert model.step(state, call("attach", body, REFUSED)) == (state,)
+        assert model.step(state, call("attach", body, OK)), "the draw may take the expired code"
+    fresh = world(creates=False, codes={PERSONAL: [attached("F-1", expire_date="2099-01-01T00:00:00Z")]})
+    assert not model.step(fresh, call("attach", body, REFUSED)), "a free code in date must be drawn"
+
+
+def test_a_wrong_token_in_both_places_is_refused() -> None:
+    """No rule names the pair, but each placement's rule refuses a wrong token: so is the pair (any number)."""
+    model, state = MODELS["74"], world("74")
+    body = {"loyalty_id": PERSONAL, "codes": ["N-1"]}
+    wrong = call("import", body, dict(REFUSED, error=403), "74", token="wrong", bearer="wrong")
+    assert model.step(state, wrong) == (state,)
+    served = call("import", body, success_answer("import", state, body), "74", token="wrong", bearer="wrong")
+    assert not model.step(state, served)
+
+
+def test_the_exhausted_programs_kind_is_open() -> None:
+    """The target file names the exhausted program but not whether it restricts multiple usage: attaching its
+    held code to another profile may be refused (personal) or served (universal)."""
+    model = MODELS["72"]
+    state = world(codes={EXHAUSTED: [attached("X-1", B)]})
+    body = {"loyalty_id": EXHAUSTED, "db_id": 1, "email": "a@example.com", "code": "X-1"}
+    assert model.step(state, call("attach", body, REFUSED)) == (state,)
+    (both,) = {w.program(EXHAUSTED).codes.get("X-1").holders for w in model.step(state, call("attach", body, OK))}  # type: ignore[union-attr]
+    assert both == {A, B}
+
+
+def test_a_request_with_an_open_part_is_open() -> None:
+    """update of a free code that sets an expiry date (documented: success) and activates it (open): refused or
+    served; a documented refusal (no options) wins over everything."""
+    model, free = MODELS["72"], world(codes={PERSONAL: [attached("K-1")]})
+    both = {"loyalty_id": PERSONAL, "code": "K-1", "activated": True, "expire_date": "2031-01-01T00:00:00Z"}
+    assert model.step(free, call("update", both, REFUSED)) == (free,)
+    (served,) = model.step(free, call("update", both, OK))
+    code = served.program(PERSONAL).codes.get("K-1")  # type: ignore[union-attr]
+    assert code is not None and code.is_activated and code.expire_date == both["expire_date"]
+    expiry_only = {"loyalty_id": PERSONAL, "code": "K-1", "expire_date": "2031-01-01T00:00:00Z"}
+    assert not model.step(free, call("update", expiry_only, REFUSED)), "update.expire-date-free: error 0"

@@ -54,7 +54,12 @@ def test_every_fault_declares_oracles_the_suite_has_and_a_test_can_name() -> Non
         assert fault.oracles, f"{name} declares no oracle"
         for tag in fault.oracles:
             family, oracle = parse(tag)
-            known = {"rule": rules, "postcondition": set(POSTCONDITIONS), "invariant": set(INVARIANTS)}
+            known = {
+                "rule": rules,
+                "postcondition": set(POSTCONDITIONS),
+                "invariant": set(INVARIANTS),
+                "model": set(spec_for("72").operations),  # [model <operation>]: the model-based machine's
+            }
             assert oracle in known.get(family, {""}), f"{name}: {tag} is no oracle of the suite"
             if family == "preflight":  # no test's: the preflight's verdict stands in for every test (plugin/verdict)
                 assert tag.removeprefix(f"{TAG} ") in KINDS, f"{name}: {tag} is no kind the preflight diagnoses"
@@ -72,6 +77,8 @@ def test_every_invariant_the_suite_names_is_listed() -> None:
 def test_an_oracle_tag_is_parsed_or_refused() -> None:
     assert parse("[rule attach.code-free]") == ("rule", "attach.code-free")
     assert parse("[frame] a refused request changed") == ("frame", "")
+    assert parse("[model import]") == ("model", "import")
+    assert covers(["[model]"], "[model get]")
     assert covers(["[postcondition]"], "[postcondition code_activated]")
     assert not covers(["[invariant timestamps]"], "[invariant codes-persist]")
     with pytest.raises(ValueError, match="is not an oracle tag"):

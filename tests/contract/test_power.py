@@ -10,7 +10,7 @@ from contract_tests.plugin.selection import FAMILIES, parse
 from contract_tests.power import Result, expected_names, run_all, table
 from mock_server.faults import REGISTRY
 
-# one fault per oracle family (postcondition, wire-label, frame, invariant, rule on the v74 mock, preflight)
+# one fault per oracle family (postcondition, wire-label, frame, invariant, rule on the v74 mock, preflight, model)
 REPRESENTATIVE = (
     "import-noop",
     "json-labelled-text",
@@ -18,6 +18,7 @@ REPRESENTATIVE = (
     "clock-backwards",
     "auth-header-any-token",
     "attach-http-500",
+    "import-repeat-inserted",
 )
 
 

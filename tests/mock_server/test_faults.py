@@ -282,6 +282,18 @@ def export_other_program(api: Api) -> bool:
     return any(item["code"].startswith("P11-") for item in api.export(EXHAUSTED))
 
 
+def import_repeat_inserted(api: Api) -> bool:
+    envelope = api.ok("import", loyalty_id=PERSONAL, codes=["REP-1", "REP-1"])
+    stored = "REP-1" in api.app.store.programs[PERSONAL].codes  # read from the state: import-noop stores nothing
+    return stored and (envelope["inserted"] == 2 or envelope["data"][1]["error"] == 0)
+
+
+def get_never_expired(api: Api) -> bool:
+    api.ok("update", loyalty_id=PERSONAL, code="P11-0001", expire_date="2001-01-01T00:00:00Z")
+    stored = api.app.store.programs[PERSONAL].codes["P11-0001"].expire_date  # update-noop sets nothing
+    return bool(stored) and api.info("P11-0001")["is_expired"] is False
+
+
 DETECTORS: dict[str, Detector] = {
     "restricted-reattach": restricted_reattach,
     "unknown-code-rejected": unknown_code_rejected,
@@ -328,6 +340,8 @@ DETECTORS: dict[str, Detector] = {
     "json-requests-refused": json_requests_refused,
     "error-as-string": error_as_string,
     "export-other-program": export_other_program,
+    "import-repeat-inserted": import_repeat_inserted,
+    "get-never-expired": get_never_expired,
 }
 
 

@@ -1,0 +1,48 @@
+"""Faults only the model-based state machine catches (issue 18): wrong in places no rule case, postcondition or
+invariant looks at — a code repeated inside one import request, and ``is_expired`` of a code past its expiry date
+(the other tests never expire a code). ``make power`` runs them with ``--oracle '[model <op>]'``.
+"""
+
+from __future__ import annotations
+
+from mock_server import errors
+from mock_server.faults.wrapping import Record, handler_fault, records_edited
+from mock_server.handlers import Context, Envelope, Request, program_of
+from mock_server.parts import Handler
+
+
+@handler_fault(
+    "import-repeat-inserted",
+    "import of a code repeated inside one request reports every repeat as inserted (error 0, counted in inserted), "
+    "though the program holds the code once",
+    op="import",
+    oracles=("[model import]",),
+)
+def _import_repeat_inserted(faithful: Handler, ctx: Context, request: Request) -> Envelope:
+    envelope = faithful(ctx, request)
+    program_of(ctx, request)
+    items = envelope["data"]
+    first: dict[str, int] = {}
+    for index, item in enumerate(items):
+        code = item["code"]
+        if code in first and items[first[code]]["error"] == 0 and item["error"] == errors.DUPLICATED.code:
+            item.update(error=0, error_text="")  # the repeat of a code this very request inserted
+            envelope["inserted"] += 1
+            envelope["duplicated"] -= 1
+        first.setdefault(code, index)
+    return envelope
+
+
+def _never_expired(record: Record) -> None:
+    if record.get("is_expired"):
+        record["is_expired"] = False
+        record["expired"] = ""
+
+
+records_edited(
+    "get-never-expired",
+    "get reports is_expired false (and expired empty) for a code past its expire_date",
+    op="get",
+    oracles=("[model get]",),
+    edit=_never_expired,
+)
