@@ -19,8 +19,8 @@ PROFILES: dict[str, dict[str, int]] = {
         "model": 1,
         "model_steps": 4,
         "draws": 1,
-        "lin_histories": 2,
-        "lin_clients": 3,
+        "lin_histories": 1,
+        "lin_clients": 2,
         "lin_calls": 4,
     },
     "default": {
