@@ -25,7 +25,7 @@ from contract_tests.wire import Exchange
 MODES = ("profile_id", "email", "phone", "custom")
 FORMATS = ("json", "xml")
 # how often each command is drawn: the state-changing paths the model judges, and reads in between
-WEIGHTS = {"attach": 4, "detach": 4, "draw": 3, "import": 2, "activate": 1, "update": 2, "get": 2}
+WEIGHTS = {"attach": 4, "detach": 4, "import": 2, "activate": 1, "update": 2, "get": 2}
 
 
 @dataclass(frozen=True)
@@ -70,10 +70,12 @@ def plan(
     draws: bool,
 ) -> list[list[Command]]:
     """``clients`` lists of ``length`` commands on ``codes`` of ``program`` (attach and detach of the same code,
-    activate and update, get), imports of ``fresh`` by several clients, and pool draws when ``draws``."""
+    activate and update, get), imports of ``fresh`` by several clients; with ``draws`` each client draws first."""
     target = suite.target
-    ops = [op for op in WEIGHTS if draws or op != "draw"]
-    weights = [WEIGHTS[op] for op in ops]
+    # draws only as every client's first command: the model resolves a pending draw by the reads after the history,
+    # and more pending draws than profiles is where its resolution is not complete yet (see the README)
+    ops = list(WEIGHTS)
+    weights = list(WEIGHTS.values())
     plans: list[list[Command]] = []
     for client in range(clients):
         profile: Profile = target.profiles[client % len(target.profiles)]
