@@ -17,7 +17,7 @@ PROFILES: dict[str, dict[str, int]] = {
         "rounds": 5,
         "model": 8,
         "model_steps": 12,
-        "draws": 2,
+        "draws": 1,
     },
     "thorough": {
         "rules": 5,
