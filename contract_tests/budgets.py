@@ -31,7 +31,7 @@ PROFILES: dict[str, dict[str, int]] = {
         "rounds": 5,
         "model": 8,
         "model_steps": 12,
-        "draws": 2,
+        "draws": 1,
         "lin_histories": 6,
         "lin_clients": 3,
         "lin_calls": 6,

@@ -48,16 +48,10 @@ class ModelDriver:
 
     @classmethod
     def start(cls, suite: Suite, model: Model, *, complete: tuple[int, ...] = ()) -> ModelDriver:
-        """A driver whose first world is the target file plus export_all (and get of each code) of ``complete``."""
-        target = suite.target
+        """A driver whose first world is the target file plus export_all of ``complete`` (holders and expiry dates
+        the listing does not show are learned from the first get of each code)."""
         listings = {p: export_program(suite.client, p) for p in complete}
-        gets = {}
-        for program, listing in listings.items():
-            for code in list(listing)[:20]:
-                exchange = suite.client.call("get", {"loyalty_id": program, "code": code})
-                gets[(program, code)] = exchange.data if exchange.error == 0 else None
-        world = initial_world(target, listings=listings, gets=gets)
-        return cls(suite, model, (world,))
+        return cls(suite, model, (initial_world(suite.target, listings=listings),))
 
     def fresh(self, program: int, codes: list[str]) -> None:
         """Tell the model that ``codes`` (names of this run's fresh prefix) are not held by ``program``."""

@@ -104,7 +104,11 @@ class ModelMachine(RuleBasedStateMachine):
         """Each program gets fresh codes first (one repeated inside the request), so every step has codes of the
         machine's to name."""
         for kind, suffix in zip(KINDS, suffixes, strict=True):
-            self.import_codes(kind, [("fresh", suffix), ("repeat", "0")], body_format, "json", 0, 0)
+            program = self.program(kind)
+            codes = [self.code(program, ("fresh", suffix))] * 2
+            self.send("import", {"loyalty_id": program, "codes": codes}, body_format, 0)
+            self.mine[program].append(codes[0])
+            self.driver.get(program, codes[0])
 
     @rule(
         kind=st.sampled_from([*KINDS, "unknown"]),
