@@ -1,5 +1,5 @@
-"""Broken state: faults that break the store's atomicity (``part="store"``): attaches that race, a pool draw that is
-not one transaction."""
+"""Broken state: faults that break the store's atomicity: attaches that race (``part="store"``: the lock and the clock
+replaced), a pool draw that is not one transaction (it replaces the attach handler)."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def _attach_race(parts: Parts) -> None:
 @fault(
     "pool-draw-race",
     "attach without a code reads the oldest free code and attaches it in two critical sections, 20 ms apart",
-    part="store",
+    part="handler:attach",
     oracles=("[linearizability]",),
 )
 def _pool_draw_race(parts: Parts) -> None:

@@ -143,8 +143,12 @@ def auth_prefix_token(api: Api) -> bool:
 
 def _by_header(api: Api, op: str, header: str, **params: object) -> int:
     """The error of ``op`` with the token only in ``Authorization: Bearer`` (v74 faults)."""
-    response = api.client.post(BASE + op, data=json.dumps(params), content_type="application/json",
-                               headers={"Authorization": f"Bearer {header}"})
+    response = api.client.post(
+        BASE + op,
+        data=json.dumps(params),
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {header}"},
+    )
     error: int = json.loads(response.get_data())["error"]
     return error
 
@@ -172,6 +176,21 @@ def attach_race(api: Api) -> bool:
 
     with ThreadPoolExecutor(3) as pool:
         return list(pool.map(one, [ALICE, BOB, CAROL])).count(0) > 1
+
+
+def pool_draw_race(api: Api) -> bool:
+    gate = threading.Barrier(3)
+
+    def one(profile: dict[str, str]) -> int:
+        gate.wait()
+        error: int = Api(api.app).call("attach", db_id=1, loyalty_id=PERSONAL, **who(profile))["error"]
+        return error
+
+    before = {item["code"] for item in api.export(PERSONAL) if item.get("attached")}
+    with ThreadPoolExecutor(3) as pool:
+        drawn = list(pool.map(one, [ALICE, BOB, CAROL])).count(0)
+    taken = {item["code"] for item in api.export(PERSONAL) if item.get("attached")} - before
+    return len(taken) < drawn  # a draw answered error 0 took no code of its own
 
 
 def get_hides_profile(api: Api) -> bool:
@@ -319,6 +338,7 @@ DETECTORS: dict[str, Detector] = {
     "auth-header-any-token": auth_header_any_token,
     "auth-header-some-operations": auth_header_some_operations,
     "attach-race": attach_race,
+    "pool-draw-race": pool_draw_race,
     "get-hides-profile": get_hides_profile,
     "export-omits-activated": export_omits_activated,
     "activate-wrong-code": activate_wrong_code,
@@ -376,6 +396,8 @@ _OVERLAPS: dict[str, tuple[str, ...]] = {
     "xml-response-wrong-shape": ("format-ignored",),
     "format-ignored": ("xml-response-wrong-shape",),
     "restricted-reattach": ("attach-race",),  # sequential re-attaches succeed too, so the race detector sees >1 success
+    "attach-race": ("pool-draw-race",),  # without the lock concurrent draws race too (one root cause)
+    "pool-draw-noop": ("pool-draw-race",),  # draws answered error 0 that took no code
     "auth-any-token": ("auth-prefix-token",),  # any token includes the near misses
     # the success-without-effect faults: every detector of that operation's effect sees "nothing happened"
     "activate-noop": ("activate-wrong-code",),
@@ -392,6 +414,7 @@ _OVERLAPS: dict[str, tuple[str, ...]] = {
         "activate-noop",
         "clock-backwards",
         "creation-disallowed-ignored",  # any attach answers error 0, an unknown code's too
+        "pool-draw-race",  # draws answered error 0 that took no code
     ),
     "detach-noop": ("detach-several-allowed", "detach-without-code-ok"),
     "import-noop": ("import-duplicate-overwrites", "export-respells-markup"),

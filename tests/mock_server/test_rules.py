@@ -199,9 +199,7 @@ def update_activate_free(api: Api, op: str, mode: str | None) -> None:
 
 
 def update_unknown(api: Api, op: str, mode: str | None) -> None:
-    envelope = unchanged(
-        api, lambda: api.refused("update", code="NOPE", loyalty_id=PERSONAL, expire_date=SOME_DATE)
-    )
+    envelope = unchanged(api, lambda: api.refused("update", code="NOPE", loyalty_id=PERSONAL, expire_date=SOME_DATE))
     assert envelope["error"] == 430
 
 

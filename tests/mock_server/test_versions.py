@@ -58,8 +58,10 @@ def test_v74_header_token_alone_is_served_like_the_body_token(seed: Seed, op: st
     by_header, by_body = (create_app(seed, token=TOKEN, api_version="74") for _ in range(2))
     if op in ("activate", "detach"):  # both need an attached code first
         for app in (by_header, by_body):
-            assert call(app, "attach", {"token": TOKEN, **REQUESTS["attach"]
-                                        | {"code": REQUESTS[op]["code"]}})["error"] == 0
+            assert (
+                call(app, "attach", {"token": TOKEN, **REQUESTS["attach"] | {"code": REQUESTS[op]["code"]}})["error"]
+                == 0
+            )
     answer_header = call(by_header, op, REQUESTS[op], header=TOKEN)
     answer_body = call(by_body, op, {"token": TOKEN, **REQUESTS[op]})
     assert answer_header["error"] == 0
@@ -93,11 +95,19 @@ def test_v72_ignores_the_header(v72: MockApp) -> None:
 def test_other_schemes_and_empty_bearer_are_no_token(v74: MockApp) -> None:
     client = Client(v74)
     for value in ("Basic " + TOKEN, "Bearer ", TOKEN):
-        response = client.post(BASE + "get", data=json.dumps(REQUESTS["get"]), content_type="application/json",
-                               headers={"Authorization": value})
+        response = client.post(
+            BASE + "get",
+            data=json.dumps(REQUESTS["get"]),
+            content_type="application/json",
+            headers={"Authorization": value},
+        )
         assert json.loads(response.data)["error"] == ERROR_401, value
-    response = client.post(BASE + "get", data=json.dumps(REQUESTS["get"]), content_type="application/json",
-                           headers={"Authorization": f"bearer  {TOKEN} "})
+    response = client.post(
+        BASE + "get",
+        data=json.dumps(REQUESTS["get"]),
+        content_type="application/json",
+        headers={"Authorization": f"bearer  {TOKEN} "},
+    )
     assert json.loads(response.data)["error"] == 0
 
 
@@ -127,18 +137,26 @@ def test_v74_fault_on_a_v72_mock_is_refused(seed: Seed) -> None:
 
 def test_cli_serves_the_newest_version_by_default_and_refuses_unknown_ones() -> None:
     env = {**os.environ, "ALTCRAFT_TOKEN": "from-env"}
-    bad = subprocess.run([sys.executable, "-m", "mock_server.cli", "--api-version", "73"], capture_output=True,
-                         text=True, timeout=30, env=env, check=False)
+    bad = subprocess.run(
+        [sys.executable, "-m", "mock_server.cli", "--api-version", "73"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=env,
+        check=False,
+    )
     assert bad.returncode == 2 and "invalid choice: '73'" in bad.stderr
-    process = subprocess.Popen([sys.executable, "-m", "mock_server.cli", "--port", "0"], stdout=subprocess.PIPE,
-                               text=True, env=env)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mock_server.cli", "--port", "0"], stdout=subprocess.PIPE, text=True, env=env
+    )
     try:
         assert process.stdout is not None
         line = process.stdout.readline()
         assert "API v74" in line
         url = line.split()[2]
-        answer = requests.post(url + BASE + "get", json=REQUESTS["get"], headers={"Authorization": "Bearer from-env"},
-                               timeout=5)
+        answer = requests.post(
+            url + BASE + "get", json=REQUESTS["get"], headers={"Authorization": "Bearer from-env"}, timeout=5
+        )
         assert answer.json()["error"] == 0  # the header travels through the real HTTP server
     finally:
         process.terminate()
