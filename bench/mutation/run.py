@@ -5,8 +5,9 @@ Steps, each with Cosmic Ray's own tools (config: bench/mutation/cosmic-ray.toml)
 1. ``cosmic-ray init``: every mutant of the configured modules into a session database (``--session``, default
    reports/mutation/session.sqlite; not committed);
 2. filters: ``cr-filter-pragma`` (lines marked ``# pragma: no mutate``), ``cr-filter-operators`` (the config's
-   ``exclude-operators``), and the annotation filter here: a mutant inside a type annotation is never executed
-   (every mutated module has ``from __future__ import annotations``), so it is skipped and counted apart;
+   ``exclude-operators``), and two filters here: a mutant inside a type annotation is never executed (every mutated
+   module has ``from __future__ import annotations``), and a mutant that does not compile (Cosmic Ray rewrites the bare
+   ``*`` of keyword-only parameters as a binary operator) is no program; both are skipped and counted apart;
 3. two ``cosmic-ray http-worker`` processes, each in its own copy of the tree (a mutant is written to disk, so two at a
    time need two trees), with the project's Python first on PATH; ``cosmic-ray exec`` with the http distributor; each
    mutant runs ``bench/mutation/suite_once.py`` (the suite's fixed-seed mutation profile against the mutated mock);
@@ -99,6 +100,33 @@ def skip_annotations(session: Path) -> int:
     return skipped
 
 
+def skip_uncompilable(session: Path) -> int:
+    """Mark every pending mutant whose mutated module does not compile as skipped; return how many.
+
+    Cosmic Ray's binary-operator replacement also rewrites the bare ``*`` that starts keyword-only parameters
+    (``def f(a, *, b)`` -> ``def f(a, +, b)``): a syntax error, no mutant of the program's behaviour.
+    """
+    import cosmic_ray.plugins
+    from cosmic_ray.mutating import mutate_code
+    from cosmic_ray.work_db import WorkDB, use_db
+    from cosmic_ray.work_item import WorkerOutcome, WorkResult
+
+    skipped = 0
+    with use_db(str(session), WorkDB.Mode.open) as db:
+        for item in list(db.pending_work_items):
+            for m in item.mutations:
+                operator = cosmic_ray.plugins.get_operator(m.operator_name)()
+                mutated = mutate_code((ROOT / m.module_path).read_text(encoding="utf-8"), operator, m.occurrence)
+                try:
+                    compile(mutated or "", str(m.module_path), "exec")
+                except SyntaxError as exc:
+                    note = f"does not compile: {exc.msg} (line {exc.lineno}); not a mutant of the behaviour"
+                    db.set_result(item.job_id, WorkResult(output=note, worker_outcome=WorkerOutcome.SKIPPED))
+                    skipped += 1
+                    break
+    return skipped
+
+
 def keep_only_survivors_of(session: Path, old: Path) -> int:
     """Skip every mutant of ``session`` that did not survive in ``old`` (same module, operator, occurrence)."""
     from cosmic_ray.work_db import WorkDB, use_db
@@ -185,6 +213,7 @@ def main(argv: list[str] | None = None) -> int:
         cr("cr-filter-pragma", str(session))
         cr("cr-filter-operators", str(session), str(config))
         print(f"annotation filter: {skip_annotations(session)} mutants inside type annotations skipped")
+        print(f"compile filter: {skip_uncompilable(session)} mutants that are no valid Python skipped")
         if args.rerun_survivors is not None:
             print(f"re-running {keep_only_survivors_of(session, args.rerun_survivors.resolve())} survivors")
         print(counts(session), flush=True)
