@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import json
 import os
 import shutil
 import sqlite3
@@ -206,6 +207,19 @@ def main(argv: list[str] | None = None) -> int:
     session: Path = args.session.resolve()
     session.parent.mkdir(parents=True, exist_ok=True)
     session.unlink(missing_ok=True)
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain", *TREE], cwd=ROOT, capture_output=True, text=True).stdout
+    campaign = {
+        "commit": commit + (" (with uncommitted changes)" if dirty.strip() else ""),
+        "started (UTC)": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
+        "machine": f"{os.cpu_count()} cores, shared; load average at start {os.getloadavg()[0]:.1f}",
+        "command": "make mutation (python bench/mutation/run.py --workers 2)"
+        + (f"; this run: --rerun-survivors {args.rerun_survivors}" if args.rerun_survivors else ""),
+        "workers": f"{args.workers} cosmic-ray http-workers, each in its own copy of the tree",
+        "per mutant": "python bench/mutation/suite_once.py: phase 1 --profile smoke -x --hypothesis-seed=1 on the "
+        "embedded mock (v72, default seed); phase 2 (if phase 1 passes) -k '" + "auth.header or creation-disallowed"
+        "' on a v74 mock serving creation_disallowed_seed.yaml",
+    }
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="mutation-") as tmp:
         config = write_config(args.workers, Path(tmp) / "cosmic-ray.toml")
@@ -222,7 +236,9 @@ def main(argv: list[str] | None = None) -> int:
     seconds = time.monotonic() - started
     print(counts(session))
     print(f"campaign wall time: {seconds:.0f} s")
-    (session.parent / "wall-seconds.txt").write_text(f"{seconds:.0f}\n", encoding="utf-8")
+    campaign["wall time"] = f"{seconds / 60:.1f} min ({seconds:.0f} s)"
+    campaign["machine"] += f", at end {os.getloadavg()[0]:.1f}"
+    (session.parent / "campaign.json").write_text(json.dumps(campaign, indent=1) + "\n", encoding="utf-8")
     if not args.no_report:
         subprocess.run([sys.executable, str(HERE / "report.py"), "--session", str(session)], check=True)
     return 0
