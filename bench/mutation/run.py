@@ -216,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
         "command": "make mutation (python bench/mutation/run.py --workers 2)"
         + (f"; this run: --rerun-survivors {args.rerun_survivors}" if args.rerun_survivors else ""),
         "workers": f"{args.workers} cosmic-ray http-workers, each in its own copy of the tree",
-        "per mutant": "python bench/mutation/suite_once.py: phase 1 --profile smoke -x --hypothesis-seed=1 on the "
+        "per mutant": "python bench/mutation/suite_once.py: phase 1 --profile mutation -x --hypothesis-seed=1 on the "
         "embedded mock (v72, default seed); phase 2 (if phase 1 passes) -k '" + "auth.header or creation-disallowed"
         "' on a v74 mock serving creation_disallowed_seed.yaml",
     }

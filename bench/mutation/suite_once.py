@@ -1,8 +1,9 @@
 """Cosmic Ray's test command: the contract suite's mutation profile against the mock of this tree, once per mutant.
 
-Runs from the root of a worker's copy of the tree (bench/mutation/run.py starts the workers there), so the promo-mock
-it starts imports the mutated module of that copy. Two phases, each a fixed-seed ``--profile smoke`` run that stops at
-its first failure (``-x``):
+Runs from the root of a worker's copy of the tree (bench/mutation/run.py starts the workers there), so the
+promo-mock it starts imports the mutated module of that copy. Two phases, each a fixed-seed ``--profile mutation``
+run (smoke's cases with the default profile's state machine, contract_tests/budgets.py) that stops at its first
+failure (``-x``):
 
 1. the embedded mock as ``make contract`` starts it: API v72, the default seed (every rule, every matching mode,
    every request x response format pair once, the state machine, Schemathesis, the race);
@@ -28,7 +29,7 @@ sys.path.insert(0, str(ROOT))  # this copy's packages before the editable instal
 from contract_tests.harness import TOKEN, run_suite, seed_path, serving_mock, write_target  # noqa: E402
 
 SEED = "1"  # --hypothesis-seed: every run of a mutant sends the same requests
-PROFILE = ("--profile", "smoke", "-x", f"--hypothesis-seed={SEED}")
+PROFILE = ("--profile", "mutation", "-x", f"--hypothesis-seed={SEED}")
 CREATION_DISALLOWED = "creation_disallowed_seed.yaml"
 # phase 2 runs what phase 1 cannot reach: the bearer-header rules (v74) and the creation-disallowed attach rules
 PHASE_2 = "auth.header or creation-disallowed"
