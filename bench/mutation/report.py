@@ -60,6 +60,13 @@ class Mutant:
         return f"`{' '.join(old)[:70]}` → `{' '.join(new)[:70]}`"
 
     @property
+    def first_failure(self) -> str:
+        """The first failing test the verdict line names ('' when none)."""
+        found = MARK.search(self.output)
+        words = found.group(4).split() if found else []
+        return words[1].split("::")[-1] if len(words) > 1 else ""
+
+    @property
     def how_killed(self) -> str:
         """Which phase and exit code ended the mutant's run."""
         if self.output.strip() == "timeout":
@@ -99,7 +106,46 @@ def esc(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def render(mutants: list[Mutant], verdicts: dict[str, dict[str, str]], campaign: dict[str, str]) -> tuple[str, int]:
+def key(m: Mutant) -> tuple[str, str, int]:
+    """A mutant's identity across sessions of the same source: module, operator, occurrence."""
+    return (m.path, m.operator, m.occurrence)
+
+
+def before_section(mutants: list[Mutant], before: list[Mutant], before_campaign: dict[str, str]) -> list[str]:
+    """The survivors of an earlier campaign (before the suite's new checks) and what became of them in this one."""
+    now = {key(m): m for m in mutants}
+    old_run = [m for m in before if m.worker_outcome == "NORMAL"]
+    old_killed = [m for m in old_run if m.test_outcome == "KILLED"]
+    old_survivors = sorted((m for m in old_run if m.test_outcome == "SURVIVED"), key=lambda m: (m.path, m.line))
+    rows = []
+    for m in old_survivors:
+        n = now.get(key(m))
+        fate = "not run" if n is None or n.worker_outcome != "NORMAL" else n.test_outcome.lower()
+        if n is not None and n.test_outcome == "KILLED":
+            fate += f" ({n.how_killed}{'; ' + n.first_failure if n.first_failure else ''})"
+        rows.append(f"| {m.path}:{m.line} | {m.operator} | {m.occurrence} | {esc(m.change)} | {esc(fate)} |")
+    newly = sum(1 for r in rows if "| killed" in r)
+    return [
+        "## Before the new checks: the first campaign's survivors, re-run",
+        "",
+        *[f"- first campaign {k}: {v}" for k, v in before_campaign.items()],
+        f"- first campaign: {len(before)} mutants, {len(old_run)} run, {len(old_killed)} killed, "
+        f"{len(old_survivors)} survived",
+        f"- of its survivors, this campaign kills {newly}:",
+        "",
+        "| file:line | operator | occ. | mutation | in this campaign |",
+        "| --- | --- | --- | --- | --- |",
+        *rows,
+        "",
+    ]
+
+
+def render(
+    mutants: list[Mutant],
+    verdicts: dict[str, dict[str, str]],
+    campaign: dict[str, str],
+    before: list[str] | None = None,
+) -> tuple[str, int]:
     """The Markdown report and the number of unclassified survivors."""
     skipped = [m for m in mutants if m.worker_outcome == "SKIPPED"]
     run = [m for m in mutants if m.worker_outcome == "NORMAL"]
@@ -167,6 +213,8 @@ def render(mutants: list[Mutant], verdicts: dict[str, dict[str, str]], campaign:
         out.append(
             f"| {m.path}:{m.line} | {m.operator} | {m.occurrence} | {esc(m.change)} | {verdict} | {esc(why.strip())} |"
         )
+    if before:
+        out += ["", *before]
     if incompetent or broken:
         out += ["", "## Incompetent mutants and worker errors", ""]
         out += [
@@ -181,13 +229,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--session", type=Path, default=ROOT / "reports" / "mutation" / "session.sqlite")
     parser.add_argument("--verdicts", type=Path, default=HERE / "verdicts.yaml")
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
+    parser.add_argument("--before", type=Path, metavar="OLD_SESSION", help="an earlier campaign: its survivors' fate")
     args = parser.parse_args(argv)
     if not args.session.is_file():
         parser.error(f"{args.session} is no session database: run make mutation first")
     verdicts = yaml.safe_load(args.verdicts.read_text(encoding="utf-8")) if args.verdicts.is_file() else {}
     meta = args.session.parent / "campaign.json"
     campaign = json.loads(meta.read_text(encoding="utf-8")) if meta.is_file() else {}
-    text, unclassified = render(load(args.session), verdicts or {}, campaign)
+    mutants = load(args.session)
+    before = None
+    if args.before is not None:
+        old_meta = args.before.with_suffix(".json")
+        old_campaign = json.loads(old_meta.read_text(encoding="utf-8")) if old_meta.is_file() else {}
+        before = before_section(mutants, load(args.before), old_campaign)
+    text, unclassified = render(mutants, verdicts or {}, campaign, before)
     args.out.write_text(text, encoding="utf-8")
     print(text.split("## The campaign")[0])
     if unclassified:
