@@ -8,7 +8,7 @@ PROFILE ?= default
 WORKERS ?=
 BENCH_REPEAT ?= 3
 
-.PHONY: setup contract power seeds test lint typecheck unit slow docs docs-serve chromium bench-docs gen check-generated typecheck-generated doc-examples bench bench-mock bench-generator bench-contract bench-clients bench-tests compare-diff-tools gate clean
+.PHONY: setup contract power seeds test lint typecheck unit slow docs docs-serve chromium bench-docs gen check-generated typecheck-generated doc-examples bench bench-mock bench-generator bench-contract bench-clients bench-tests compare-diff-tools mutation gate clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -131,6 +131,12 @@ bench-generator: $(STAMP)
 ## TypeScript client: call overhead vs bare fetch (JSON, XML); both clients reading a 100,000-code export_all, JSON vs XML.
 bench-clients: $(STAMP) node_modules/.package-lock.json
 	$(PY) bench/clients/run.py
+
+## The suite's mutation score: Cosmic Ray mutates the faithful mock (handlers, store, matching, wire, auth), a fixed-seed
+## mutation profile of the suite runs against each mutant, two workers in two tree copies; writes bench/mutation/RESULTS.md
+## (survivors classified in bench/mutation/verdicts.yaml). The session database: reports/mutation/session.sqlite.
+mutation: $(STAMP)
+	$(PY) bench/mutation/run.py --workers 2
 
 ## promo-gen diff vs Optic's CLI on the diff corpus (Optic installed in a scratch directory, not in package.json).
 OPTIC_DIR ?= $(or $(TMPDIR),/tmp)/promo-optic-1.0.9

@@ -1,4 +1,4 @@
-"""Example budgets per profile (``--profile smoke|default|thorough``)."""
+"""Example budgets per profile (``--profile smoke|mutation|default|thorough``)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,21 @@ PROFILES: dict[str, dict[str, int]] = {
         "rounds": 1,
         "model": 1,
         "model_steps": 4,
+        "draws": 1,
+        "lin_histories": 0,
+        "lin_clients": 2,
+        "lin_calls": 4,
+    },
+    # make mutation's profile (bench/mutation/): smoke's cases, and a longer model-based machine, where a step that
+    # changes more than it names is seen
+    "mutation": {
+        "rules": 1,
+        "machine": 1,
+        "steps": 6,
+        "api": 1,
+        "rounds": 1,
+        "model": 6,
+        "model_steps": 10,
         "draws": 1,
         "lin_histories": 0,
         "lin_clients": 2,
@@ -51,6 +66,7 @@ PROFILES: dict[str, dict[str, int]] = {
         "lin_calls": 8,
     },
 }
+SPARSE = ("smoke", "mutation")  # profiles that run one case per rule and operation, without scoping cases and probes
 HYPOTHESIS_PROFILE = "contract-{}"  # conftest registers one Hypothesis settings profile per budget profile
 
 

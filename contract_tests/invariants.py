@@ -98,12 +98,19 @@ class History:
             for code, entry in listing.items():
                 if entry.attached or entry.activated:  # a free code has no times to judge
                     seen += [(program, code, "attached", entry.attached), (program, code, "activated", entry.activated)]
+        problems = []
         for (program, code), info in look.gets.items():
+            # the docs describe expired and expire_date with the same words: whichever reading a server takes
+            # (expired always the expire date, or only once it passed), an expired code's expired is its expire date
+            if info and info.get("is_expired") is True and info.get("expired") != info.get("expire_date"):
+                problems.append(
+                    f"[invariant timestamps] {code!r} of program {program} is_expired, but expired is "
+                    f"{info.get('expired')!r} and expire_date {info.get('expire_date')!r}"
+                )
             for name in STAMPS:
                 value = (info or {}).get(name)
                 if isinstance(value, str):
                     seen.append((program, code, name, value))
-        problems = []
         now: dict[tuple[int, str, str], datetime] = {}
         for program, code, name, value in seen:
             if not value:

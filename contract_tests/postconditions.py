@@ -193,6 +193,13 @@ def items_agree_with_listing(look: Look) -> list[str]:
     inserted = envelope.get("inserted")
     if isinstance(inserted, int) and inserted != len(good):
         problems.append(f"inserted is {inserted}, but {len(good)} item(s) have error 0")
+    # the three counters count codes sent: none is negative, and a code is inserted, duplicated or discarded once
+    counters = {k: envelope.get(k) for k in ("discarded_by_limit", "duplicated", "inserted")}
+    counts = {k: v for k, v in counters.items() if isinstance(v, int) and not isinstance(v, bool)}
+    problems += [f"{k} is {v}: a number of codes is never negative" for k, v in counts.items() if v < 0]
+    if sub.codes and len(counts) == len(counters) and sum(counts.values()) > len(sub.codes):
+        shown = ", ".join(f"{k} {v}" for k, v in counts.items())
+        problems.append(f"{shown} add up to more than the {len(sub.codes)} code(s) sent")
     listing = look.after.knows_listing(sub.program)
     for item in good if listing else good[:3]:  # without a listing, a few gets (each one a request)
         code = item["code"]

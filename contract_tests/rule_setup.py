@@ -278,6 +278,11 @@ def arrange(suite: Suite, case: RuleCase, data: st.DataObject, *, placement: str
         CODE_STATES[code_state](suite, program, code, matched, other)
     if rule.given_value("pool") == "has_free":
         scenario.neighbours.append(free_code(suite, program, data.draw(fresh, label="pool code")))
+        # and a newer code, attached: the program's newest code is not free, so a draw must look past it (a server
+        # that reads its pool from the wrong end refuses the draw, or takes a code that is not free)
+        late = free_code(suite, program, data.draw(fresh, label="attached pool neighbour"))
+        actions.attach(client, target, program, late, other)
+        scenario.neighbours.append(late)
     if rule.operation in ("activate", "update") and kind != "exhausted":
         # an attached neighbour: a server must leave it alone
         decoy = free_code(suite, program, data.draw(fresh, label="decoy code"))

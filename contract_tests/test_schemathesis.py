@@ -10,7 +10,7 @@ from hypothesis import settings
 from schemathesis.schemas import BaseSchema
 
 from contract_tests import api_checks
-from contract_tests.budgets import budget, loaded_profile
+from contract_tests.budgets import SPARSE, budget, loaded_profile
 from contract_tests.plugin import selection
 from contract_tests.seeding import run_seed
 from contract_tests.suite import Suite
@@ -27,7 +27,7 @@ if (_operations := selection.api_operations(load_spec())) is not None:
 # Schemathesis seeds each test with its own random seed, which overrides --hypothesis-seed: derive it from the
 # run's seed instead, so the printed seed reproduces the generated requests too.
 SCHEMA.config.seed = run_seed()
-if loaded_profile() == "smoke":
+if loaded_profile() in SPARSE:
     SCHEMA.config.phases.coverage.enabled = False  # its boundary cases are hundreds of requests; smoke is a smoke
 
 

@@ -1,10 +1,11 @@
 """Which tests run, and in which order: the rule cases of the target's API version, cheap and sharp tests first,
-pool-drawing tests before the long ones, and the ``smoke`` profile's selection."""
+pool-drawing tests before the long ones, and the selection of the ``smoke`` and ``mutation`` profiles."""
 
 from __future__ import annotations
 
 import pytest
 
+from contract_tests.budgets import SPARSE
 from contract_tests.plugin.keys import TARGET_KEY
 from contract_tests.rule_setup import RuleCase, may_draw, rule_cases, smoke_cases
 from contract_tests.suite import spec_for
@@ -45,7 +46,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return (0 if draws(item) else 1, MODULE_ORDER.index(module) if module in MODULE_ORDER else 9)
 
     items.sort(key=rank)  # cheap and sharp checks first: with -x a broken server fails fast
-    if config.getoption("--profile") == "smoke":  # every rule, every mode and format pair once (rule_setup)
+    if config.getoption("--profile") in SPARSE:  # every rule, every mode and format pair once (rule_setup)
         cases = [case_of(item) for item in items]
         keep = {id(c) for c in smoke_cases([c for c in cases if c is not None])}
         dropped = [item for item, case in zip(items, cases, strict=True) if case is not None and id(case) not in keep]

@@ -83,6 +83,16 @@ def test_import_items_must_agree_with_the_listing() -> None:
     assert _post(body, "import", Observed({11: {}}), Observed({11: {"NEW": Entry()}}), envelope) == []
 
 
+def test_import_counters_are_counts_of_the_codes_sent() -> None:
+    body = {"loyalty_id": 11, "codes": ["NEW"]}
+    after = Observed({11: {"NEW": Entry()}})
+    ok = {"error": 0, "data": [{"code": "NEW", "error": 0}], "inserted": 1, "duplicated": 0, "discarded_by_limit": 0}
+    assert _post(body, "import", Observed({11: {}}), after, ok) == []
+    for wrong in ({"discarded_by_limit": -1}, {"discarded_by_limit": 1}, {"duplicated": 1}):
+        problems = _post(body, "import", Observed({11: {}}), after, {**ok, **wrong})
+        assert problems and "[postcondition items_agree_with_listing]" in problems[0], wrong
+
+
 def test_frame_allows_only_the_subject() -> None:
     subject = subject_of(TARGET, "activate", {"loyalty_id": 11, "code": "C1"})
     assert subject is not None
@@ -118,6 +128,12 @@ def test_invariants_over_looks() -> None:
     assert History().check(respelled)[0].startswith("[invariant codes-persist]")
     bad_time = Observed({11: {"C3": Entry(attached="yesterday")}}, {})
     assert History().check(bad_time)[0].startswith("[invariant timestamps]")
+    # expired: the expire date, or "" until it passed (the docs allow both readings); an expired code shows the date
+    expired = {**_info("C4"), "expire_date": T1, "is_expired": True}
+    assert History().check(Observed({}, {(11, "C4"): {**expired, "expired": T1}})) == []
+    assert History().check(Observed({}, {(11, "C4"): {**expired, "is_expired": False, "expired": ""}})) == []
+    wrong = History().check(Observed({}, {(11, "C4"): {**expired, "expired": ""}}))
+    assert wrong and wrong[0].startswith("[invariant timestamps]")
 
 
 def test_wire_labels() -> None:
