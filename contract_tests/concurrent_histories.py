@@ -73,7 +73,7 @@ def plan(
     activate and update, get), imports of ``fresh`` by several clients; with ``draws`` each client draws first."""
     target = suite.target
     # draws only as every client's first command: the model resolves a pending draw by the reads after the history,
-    # and more pending draws than profiles is where its resolution is not complete yet (see the README)
+    # and every draw still pending multiplies the states the checker searches (see the README)
     ops = list(WEIGHTS)
     weights = list(WEIGHTS.values())
     plans: list[list[Command]] = []

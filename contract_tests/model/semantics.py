@@ -141,25 +141,20 @@ class Model:
         return Window(call.invoked_at - self.tolerance, call.returned_at + self.tolerance)
 
     def _split(self, world: World, call: Call, body: dict[str, Any]) -> list[World]:
-        """Resolve pending pool draws that may have taken the code ``call`` names: one world per answer."""
+        """Resolve pending pool draws that may have taken the code ``call`` names: one world per draw that may have
+        taken it (any of them, whatever their order: draws by different profiles are not interchangeable), and one
+        where none did, while every draw keeps something it may have taken."""
         code, program = body.get("code"), world.program(body.get("loyalty_id"))
         if not isinstance(code, str) or program is None or not program.draws:
             return [world]
-        worlds = [world]
-        for index, draw in enumerate(program.draws):
-            if code not in draw.candidates:
-                continue
-            grown = []
-            for w in worlds:
-                p = w.program(program.id)
-                assert p is not None
-                grown.append(w.with_program(_resolve(p, index, code)))
-                rest = replace(draw, candidates=draw.candidates - {code})
-                if rest.candidates or rest.untracked or rest.may_create:
-                    grown.append(w.with_program(replace(p, draws=_replace_at(p.draws, index, rest))))
-            worlds = grown
-            break  # one draw per split: a code is the candidate of the earliest draw first
-        return worlds
+        holding = [i for i, draw in enumerate(program.draws) if code in draw.candidates]
+        if not holding:
+            return [world]
+        worlds = [world.with_program(_resolve(program, i, code)) for i in holding]
+        rest = tuple(replace(d, candidates=d.candidates - {code}) for d in program.draws)
+        if all(d.candidates or d.untracked or d.may_create for d in rest):
+            worlds.append(world.with_program(replace(program, draws=rest)))
+        return list(dict.fromkeys(worlds))  # draws of one profile in one window resolve to the same world
 
     def expired(self, code: Code, call: Call) -> str:
         """``yes``, ``no`` or ``maybe`` (near the boundary, within the clock tolerance) at the time of ``call``."""
@@ -621,10 +616,6 @@ class Model:
             return found
 
         return self._decide(world, call, need, success)
-
-
-def _replace_at(items: tuple[Draw, ...], index: int, item: Draw) -> tuple[Draw, ...]:
-    return (*items[:index], item, *items[index + 1 :])
 
 
 def _resolve(program: Program, index: int, code: str) -> Program:

@@ -456,3 +456,42 @@ def test_a_request_with_an_open_part_is_open() -> None:
     assert code is not None and code.is_activated and code.expire_date == both["expire_date"]
     expiry_only = {"loyalty_id": PERSONAL, "code": "K-1", "expire_date": "2031-01-01T00:00:00Z"}
     assert not model.step(free, call("update", expiry_only, REFUSED)), "update.expire-date-free: error 0"
+
+
+def test_a_get_may_show_the_code_a_later_pending_draw_took() -> None:
+    """Two draws in a row by different profiles, both pending: a get may show either draw's profile on a candidate,
+    and the draws' order in the history does not decide which one took it (found by make seeds: a concurrent
+    history on the second server failed [linearizability] because only the earliest draw was tried)."""
+    model = MODELS["72"]
+    state = world(codes={PERSONAL: [attached("F-1"), attached("F-2"), attached("F-3")]})
+    by_a = {"loyalty_id": PERSONAL, "db_id": 1, "matching": "email", "email": "a@example.com"}
+    by_b = {"loyalty_id": PERSONAL, "db_id": 1, "matching": "email", "email": "b@example.com"}
+    (one,) = model.step(state, call("attach", by_a, OK))
+    (two,) = model.step(one, call("attach", by_b, OK))
+    program = two.program(PERSONAL)
+    assert program is not None and len(program.draws) == 2
+    stamp = (NOW + timedelta(milliseconds=10)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    get_f1 = {"loyalty_id": PERSONAL, "code": "F-1"}
+    free = success_answer("get", state, get_f1)
+    for holder, pid in ((A, "pa"), (B, "pb")):
+        taken = dict(free, data=dict(free["data"], is_attached=True, attached=stamp, database_id=1, profile_id=pid))
+        after = model.step(two, call("get", get_f1, taken))
+        assert after, f"the draw of {pid} may have taken F-1"
+        for w in after:
+            resolved = w.program(PERSONAL)
+            assert resolved is not None
+            taken_code = resolved.codes.get("F-1")
+            assert taken_code is not None and taken_code.holders == {holder}
+            assert len(resolved.draws) == 1 and "F-1" not in resolved.draws[0].candidates
+    # F-1 still free: neither draw took it, both stay pending on F-2 and F-3
+    (neither,) = model.step(two, call("get", get_f1, free))
+    left = neither.program(PERSONAL)
+    assert left is not None and [d.candidates for d in left.draws] == [{"F-2", "F-3"}] * 2
+    # two codes left for two draws: after F-2 shows B, F-3 must be A's; a free F-3 is not explained
+    get_f2 = {"loyalty_id": PERSONAL, "code": "F-2"}
+    b_took = dict(
+        free, data=dict(free["data"], code="F-2", is_attached=True, attached=stamp, database_id=1, profile_id="pb")
+    )
+    (after_f2,) = model.step(neither, call("get", get_f2, b_took))
+    get_f3 = {"loyalty_id": PERSONAL, "code": "F-3"}
+    assert not model.step(after_f2, call("get", get_f3, dict(free, data=dict(free["data"], code="F-3"))))
