@@ -24,12 +24,12 @@ PROFILES: dict[str, dict[str, int]] = {
         "lin_clients": 2,
         "lin_calls": 4,
     },
-    # make mutation's profile (bench/mutation/): smoke's cases, and a longer model-based machine, where a step that
-    # changes more than it names is seen
+    # make mutation's profile (bench/mutation/): smoke's cases, the default profile's documented-steps machine and
+    # a longer model-based machine, where a step that changes more than it names is seen
     "mutation": {
         "rules": 1,
-        "machine": 1,
-        "steps": 6,
+        "machine": 6,
+        "steps": 10,
         "api": 1,
         "rounds": 1,
         "model": 6,
