@@ -10,7 +10,8 @@ from contract_tests.plugin.selection import FAMILIES, parse
 from contract_tests.power import Result, expected_names, run_all, table
 from mock_server.faults import REGISTRY
 
-# one fault per oracle family (postcondition, wire-label, frame, invariant, rule on the v74 mock, preflight, model)
+# one fault per oracle family (postcondition, wire-label, frame, invariant, rule on the v74 mock, preflight, model,
+# linearizability)
 REPRESENTATIVE = (
     "import-noop",
     "json-labelled-text",
@@ -19,6 +20,7 @@ REPRESENTATIVE = (
     "auth-header-any-token",
     "attach-http-500",
     "import-repeat-inserted",
+    "pool-draw-race",
 )
 
 
