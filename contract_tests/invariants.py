@@ -11,21 +11,11 @@ import threading
 from datetime import datetime
 from typing import Any
 
+from contract_tests.model.semantics import instant
 from contract_tests.observed import Observed, Subject
 
 INVARIANTS = ("restricted-single-holder", "get-export-agree", "codes-persist", "timestamps")  # the [invariant <name>]s
 STAMPS = ("created", "attached", "activated")  # expire_date is set by update to any instant: not monotonic
-
-
-def _instant(text: str) -> datetime | None:
-    """The instant an RFC 3339 timestamp names; None when it is not one (an offset is required)."""
-    if "T" not in text.upper():
-        return None
-    try:
-        when = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        return None
-    return when if when.tzinfo is not None else None
 
 
 class History:
@@ -115,7 +105,7 @@ class History:
         for program, code, name, value in seen:
             if not value:
                 continue
-            when = _instant(value)
+            when = instant(value)
             if when is None:
                 problems.append(f"[invariant timestamps] {name} of {code!r} is {value!r}, not an RFC 3339 timestamp")
                 continue

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from contract_tests.model.state import ANY_TIME, Code, Codes, Holder, Profile, Program, World
+from contract_tests.model.state import ANY_TIME, Code, Codes, Holder, Program, World
 from contract_tests.observed import Observed
 from contract_tests.target import Target
 from contract_tests.world import Entry
@@ -74,7 +74,7 @@ def initial_world(
                 absent=frozenset(missing - set(codes)) if listing is None else frozenset(),
             )
         )
-    profiles = tuple(Profile(p.profile_id, p.email, p.phone, p.field_name, p.field_value) for p in target.profiles)
+    profiles = tuple(target.profiles)
     return World(target.db_id, profiles, tuple(programs), target.api_version)
 
 

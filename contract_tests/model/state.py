@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
+from contract_tests.target import Profile as Profile  # the target file's: every identifier matching may read
+
 Holder = tuple[int, str]  # (database_id, profile_id)
 SOMEONE: Holder = (0, "")  # a holder the model does not know (a code seen attached only through export_all)
 
@@ -137,17 +139,6 @@ class Program:
 
     def with_code(self, state: Code) -> Program:
         return replace(self, codes=self.codes.with_code(state), absent=self.absent - {state.code})
-
-
-@dataclass(frozen=True)
-class Profile:
-    """A profile of the target's database, with every identifier matching may read."""
-
-    profile_id: str
-    email: str
-    phone: str
-    field_name: str
-    field_value: str
 
 
 @dataclass(frozen=True)
