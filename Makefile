@@ -29,9 +29,13 @@ power: $(STAMP)
 	$(PY) -m contract_tests.power
 
 ## No false alarms, whatever the seed: the suite against the faithful mock and the second server (every
-## configuration), ten fixed seeds each, two runs at a time; a failure prints the seed that reproduces it.
+## configuration), ten fixed seeds each (SEED_COUNT=N: the first N), two runs at a time; a failure prints the seed
+## that reproduces it. make test runs the first TEST_SEED_COUNT (5: 25 whole-suite runs, about half of make test's
+## CPU time at ten); make seeds alone runs all ten.
+SEED_COUNT ?= 10
+TEST_SEED_COUNT ?= 5
 seeds: $(STAMP)
-	$(PY) -m tests.contract.many_seeds --seeds 10 --workers 2
+	$(PY) -m tests.contract.many_seeds --seeds $(SEED_COUNT) --workers 2
 
 ## ruff, and ARCHITECTURE.md's layer rules as import-linter contracts ([tool.importlinter] in pyproject.toml).
 lint: $(STAMP)
@@ -56,7 +60,7 @@ slow: $(STAMP) chromium node_modules/.package-lock.json
 ## when it ends, the longest first. A failing part fails make test.
 TEST_PARTS := seeds slow unit power typecheck typecheck-generated check-generated lint contract
 test: $(STAMP) chromium node_modules/.package-lock.json
-	$(MAKE) --no-print-directory -j2 --output-sync=target $(TEST_PARTS)
+	$(MAKE) --no-print-directory -j2 --output-sync=target SEED_COUNT=$(TEST_SEED_COUNT) $(TEST_PARTS)
 
 ## The documentation site: site/ (a build output, not committed) from spec/, generated_clients/ and reports/;
 ## more report directories with REPORTS="DIR ...". No server needed to build, nothing from a CDN to view.
