@@ -62,7 +62,7 @@ PROFILES: dict[str, dict[str, int]] = {
         "model_steps": 30,
         "draws": 6,
         "lin_histories": 24,
-        "lin_clients": 3,
+        "lin_clients": 4,
         "lin_calls": 8,
     },
 }

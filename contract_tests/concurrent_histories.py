@@ -26,6 +26,7 @@ MODES = ("profile_id", "email", "phone", "custom")
 FORMATS = ("json", "xml")
 # how often each command is drawn: the state-changing paths the model judges, and reads in between
 WEIGHTS = {"attach": 4, "detach": 4, "import": 2, "activate": 1, "update": 2, "get": 2}
+LATER_DRAW = 0.25  # in a history with draws, how often a command after the first is a draw too
 
 
 @dataclass(frozen=True)
@@ -70,10 +71,9 @@ def plan(
     draws: bool,
 ) -> list[list[Command]]:
     """``clients`` lists of ``length`` commands on ``codes`` of ``program`` (attach and detach of the same code,
-    activate and update, get), imports of ``fresh`` by several clients; with ``draws`` each client draws first."""
+    activate and update, get), imports of ``fresh`` by several clients; with ``draws`` each client draws first (all
+    at once, whatever the machine's load) and now and then later too."""
     target = suite.target
-    # draws only as every client's first command: the model resolves a pending draw by the reads after the history,
-    # and every draw still pending multiplies the states the checker searches (see the README)
     ops = list(WEIGHTS)
     weights = list(WEIGHTS.values())
     plans: list[list[Command]] = []
@@ -82,7 +82,8 @@ def plan(
         commands = []
         for index in range(length):
             # with draws, every client draws first: released together, the draws overlap whatever the machine's load
-            op = "draw" if draws and index == 0 else rng.choices(ops, weights)[0]
+            later = draws and index > 0 and rng.random() < LATER_DRAW
+            op = "draw" if draws and (index == 0 or later) else rng.choices(ops, weights)[0]
             code = rng.choice([*codes, fresh] if op in ("attach", "import") else codes)
             body: dict[str, Any]
             if op in ("attach", "detach", "draw"):

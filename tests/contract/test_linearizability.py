@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -230,3 +231,48 @@ def test_describe_numbers_calls_in_invocation_order_with_their_times() -> None:
         "   1. invoked   0.0000 s, returned    (none) s: draw -> a",
         "   2. invoked   0.2500 s, returned   0.5000 s: draw -> a",
     ]
+
+
+def test_histories_with_draws_draw_first_at_once_and_later_too() -> None:
+    """Every client draws first (the barrier releases the draws together); later commands are draws now and then;
+    several clients may share a profile; a history without draws never draws."""
+    import random
+    from types import SimpleNamespace
+
+    from contract_tests.concurrent_histories import plan
+    from contract_tests.target import parse_target
+
+    target = parse_target(
+        {
+            "base_url": "http://127.0.0.1:1",
+            "token_env": "T",
+            "db_id": 1,
+            "profiles": [
+                {
+                    "profile_id": p,
+                    "email": f"{p}@example.com",
+                    "phone": f"+{n}",
+                    "custom": {"field_name": "F", "field_value": p},
+                }
+                for n, p in enumerate(("pa", "pb"), 1)
+            ],
+            "loyalty_programs": {"personal": 11, "universal": 12, "exhausted": 13},
+        },
+        where="test",
+        environ={"T": "secret"},
+    )
+    suite: Any = SimpleNamespace(target=target)
+
+    def is_draw(command: Any) -> bool:
+        return command.op == "attach" and "code" not in command.body
+
+    later = 0
+    for seed in range(20):
+        plans = plan(random.Random(seed), suite, 11, ["c0", "c1"], "new", clients=3, length=6, draws=True)
+        assert len(plans) == 3 and all(len(p) == 6 for p in plans)
+        assert all(is_draw(p[0]) for p in plans)
+        later += sum(is_draw(c) for p in plans for c in p[1:])
+        assert all("token" not in c.body for p in plans for c in p)
+        plain = plan(random.Random(seed), suite, 11, ["c0", "c1"], "new", clients=3, length=6, draws=False)
+        assert not any(is_draw(c) for p in plain for c in p)
+    assert 0.1 < later / (20 * 3 * 5) < 0.4  # a quarter of the later commands, give or take
