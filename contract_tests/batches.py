@@ -9,6 +9,8 @@ with the last ``get`` of every named code (attached, activated).
 from __future__ import annotations
 
 import json
+import os
+import uuid
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -35,11 +37,14 @@ def entry_of(info: dict[str, Any] | None) -> Entry | None:
 class TakenLog:
     """Codes outside a worker's namespace that some worker of the run changed on purpose (pool draws).
 
-    Workers append to one JSON-lines file next to the run's lock; alone, the set lives in memory.
+    Workers append to one JSON-lines file next to the run's lock, each line naming the worker (its process) that
+    announced the code; alone, the set lives in memory. A pool hands the same code to several workers in turn
+    (taken, given back, taken again), so a code this worker took may be another's business too (``others``).
     """
 
     def __init__(self, path: str | None) -> None:
         self.path = Path(path) if path else None
+        self.owner = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.mine: set[Key] = set()
 
     def add(self, keys: Iterable[Key]) -> None:
@@ -48,16 +53,24 @@ class TakenLog:
         self.mine |= new
         if self.path is not None and new:
             with self.path.open("a", encoding="utf-8") as out:
-                out.writelines(json.dumps([p, c]) + "\n" for p, c in sorted(new))
+                out.writelines(json.dumps([p, c, self.owner]) + "\n" for p, c in sorted(new))
+
+    def _announced(self) -> list[tuple[Key, str]]:
+        if self.path is None or not self.path.exists():
+            return []
+        found = []
+        for line in self.path.read_text(encoding="utf-8").splitlines():
+            program, code, owner = json.loads(line)
+            found.append(((int(program), str(code)), str(owner)))
+        return found
 
     def all(self) -> set[Key]:
         """Every key any worker announced."""
-        found = set(self.mine)
-        if self.path is not None and self.path.exists():
-            for line in self.path.read_text(encoding="utf-8").splitlines():
-                program, code = json.loads(line)
-                found.add((int(program), str(code)))
-        return found
+        return set(self.mine) | {key for key, _ in self._announced()}
+
+    def others(self) -> set[Key]:
+        """Every key another worker announced, whether or not this worker took it too at some other time."""
+        return {key for key, owner in self._announced() if owner != self.owner}
 
 
 class FrameWatch:

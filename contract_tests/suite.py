@@ -57,4 +57,4 @@ class Suite:
 
     def others(self, key: tuple[int, str]) -> bool:
         """True for a code other workers change meanwhile: theirs by prefix, or announced as taken by them."""
-        return self.foreign(key[1]) or (self.run is not None and key in self.taken.all() - self.taken.mine)
+        return self.foreign(key[1]) or (self.run is not None and key in self.taken.others())

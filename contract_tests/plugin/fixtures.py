@@ -94,4 +94,4 @@ def _each_test(request: pytest.FixtureRequest, suite: Suite) -> Iterator[None]:
 def check_frame(suite: Suite) -> None:
     """Close the open batch of rule cases: nothing they did not name changed (contract_tests/batches.py)."""
     # codes other workers took (pool draws, leftovers) are theirs to judge; this worker's own are named
-    suite.frame.check(ignore=suite.taken.all() - suite.taken.mine, foreign=suite.foreign)
+    suite.frame.check(ignore=suite.taken.others(), foreign=suite.foreign)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from contract_tests.batches import FrameWatch, TakenLog
@@ -78,3 +80,22 @@ def test_a_case_may_name_codes_of_both_programs() -> None:
         with pytest.raises(ContractViolation, match=r"\[frame\].*codes no case named changed") as caught:
             watch.check(ignore=set(), foreign=lambda code: False)
         assert "U12-0003" in str(caught.value) and "scoping case 2" in str(caught.value)
+
+
+def test_a_code_both_workers_took_in_turn_is_the_others_business_too(tmp_path: Path) -> None:
+    """A pool hands the same code to several workers in turn: one worker drew P11-0004 and gave it back, another
+    draws it during the first one's batch. The first worker's frame check must ignore it (found with four workers
+    on the embedded mock: a [frame] false alarm)."""
+    shared = tmp_path / "taken.jsonl"
+    first, second = TakenLog(str(shared)), TakenLog(str(shared))
+    first.add([(11, "P11-0004")])  # drawn by the first worker, given back later
+    assert first.others() == set() and second.others() == {(11, "P11-0004")}
+    with start_background(port=0, token=TOKEN) as server:
+        client = Client(server.url, TOKEN, load_spec())
+        watch = FrameWatch(client, (11,), size=10)
+        watch.begin()  # the first worker's batch opens
+        _attach(client, 11, "P11-0004")  # the second worker draws it meanwhile, and announces it
+        second.add([(11, "P11-0004")])
+        watch.note("case-c", 11, {})
+        assert first.others() == {(11, "P11-0004")}
+        watch.check(ignore=first.others(), foreign=lambda code: False)
