@@ -45,13 +45,23 @@ class ModelDriver:
     model: Model
     worlds: tuple[World, ...] = ()
     history: list[Sent] = field(default_factory=list)
+    failures: list[ContractViolation] = field(default_factory=list)  # every violation raised, in order
 
     @classmethod
-    def start(cls, suite: Suite, model: Model, *, complete: tuple[int, ...] = ()) -> ModelDriver:
+    def start(
+        cls,
+        suite: Suite,
+        model: Model,
+        *,
+        complete: tuple[int, ...] = (),
+        failures: list[ContractViolation] | None = None,
+    ) -> ModelDriver:
         """A driver whose first world is the target file plus export_all of ``complete`` (holders and expiry dates
-        the listing does not show are learned from the first get of each code)."""
+        the listing does not show are learned from the first get of each code); ``failures`` collects the
+        violations it raises (shared by the drivers of one test: ``contract_tests.replays``)."""
         listings = {p: export_program(suite.client, p) for p in complete}
-        return cls(suite, model, (initial_world(suite.target, listings=listings),))
+        found = failures if failures is not None else []
+        return cls(suite, model, (initial_world(suite.target, listings=listings),), failures=found)
 
     def fresh(self, program: int, codes: list[str]) -> None:
         """Tell the model that ``codes`` (names of this run's fresh prefix) are not held by ``program``."""
@@ -104,8 +114,10 @@ class ModelDriver:
 
     def fail(self, call: Call, why: str, exchange: Exchange) -> None:
         steps = "\n".join(f"  {n}. {s.line()}" for n, s in enumerate(self.history, 1))
-        raise ContractViolation(
+        violation = ContractViolation(
             f"{why}\nrequests of this history (numbered; the last one's answer is not allowed):\n{steps}\n"
             f"the last exchange:\n{self.suite.client.describe(exchange)}\n"
             f"worlds the model allowed before it: {len(self.worlds)}"
         )
+        self.failures.append(violation)
+        raise violation

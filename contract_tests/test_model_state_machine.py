@@ -17,13 +17,15 @@ from typing import Any
 import pytest
 from hypothesis import Phase, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
+from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
 from contract_tests.actions import attach_body
 from contract_tests.model import Model, World
 from contract_tests.model_driver import ModelDriver
+from contract_tests.replays import run_judged
 from contract_tests.strategies import expire_dates, matching_modes, promo_code_suffixes
 from contract_tests.suite import Suite
+from contract_tests.world import ContractViolation
 
 UNKNOWN_PROGRAM = 100_000_007  # above 10^8 like the scoping cases: no target lists it
 UNKNOWN_DB = 100_000_011
@@ -41,12 +43,15 @@ class ModelMachine(RuleBasedStateMachine):
     suite: Suite
     model: Model
     shared: dict[str, int]  # per test: pool draws on the big programs so far
+    failures: list[ContractViolation]  # per test: the violations its runs raised (contract_tests.replays)
 
     def __init__(self) -> None:
         super().__init__()
         target = self.suite.target
         self.exhausted = target.exhausted
-        self.driver = ModelDriver.start(self.suite, self.model, complete=(self.exhausted,) if self.exhausted else ())
+        self.driver = ModelDriver.start(
+            self.suite, self.model, complete=(self.exhausted,) if self.exhausted else (), failures=self.failures
+        )
         self.mine: dict[int, list[str]] = {target.personal: [], target.universal: []}  # codes this machine imported
         self.complete: set[int] = {self.exhausted} if self.exhausted else set()
         self.expired: set[tuple[int, str]] = set()
@@ -331,18 +336,20 @@ class ModelMachine(RuleBasedStateMachine):
 @pytest.mark.oracles("[model]")
 def test_model_state_machine(suite: Suite) -> None:
     """Every answer and every read after it is an outcome the model of the documented API allows."""
+    failures: list[ContractViolation] = []
     bound = type(
         "ModelMachineOfThisRun",
         (ModelMachine,),
-        {"suite": suite, "model": Model(suite.spec), "shared": {"draws": 0}},
+        {"suite": suite, "model": Model(suite.spec), "shared": {"draws": 0}, "failures": failures},
     )
-    run_state_machine_as_test(
+    run_judged(
         bound,
-        settings=settings(
+        settings(
             settings.default,
             max_examples=suite.budget("model"),
             stateful_step_count=suite.budget("model_steps"),
             # a failure shrinks to a minimal history (its requests are printed numbered); passing runs never shrink
             phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink),
         ),
+        failures,
     )
