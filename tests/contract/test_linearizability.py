@@ -1,13 +1,18 @@
-"""The linearizability checker against toy models: a register, a counter, a pool of items, a set of keys."""
+"""The linearizability checker against toy models (a register, a counter, a pool of items, a set of keys), and the
+plans of the concurrent histories it judges."""
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
+from contract_tests.concurrent_histories import plan
 from contract_tests.model.linearizability import Timed, check, describe, minimise, search
+from contract_tests.target import parse_target
 
 
 @dataclass(frozen=True)
@@ -236,12 +241,6 @@ def test_describe_numbers_calls_in_invocation_order_with_their_times() -> None:
 def test_histories_with_draws_draw_first_at_once_and_later_too() -> None:
     """Every client draws first (the barrier releases the draws together); later commands are draws now and then;
     several clients may share a profile; a history without draws never draws."""
-    import random
-    from types import SimpleNamespace
-
-    from contract_tests.concurrent_histories import plan
-    from contract_tests.target import parse_target
-
     target = parse_target(
         {
             "base_url": "http://127.0.0.1:1",

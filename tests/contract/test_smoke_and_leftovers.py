@@ -54,11 +54,10 @@ def test_smoke_stays_under_500_requests_and_reuses_leftovers(tmp_path: Path) -> 
     assert set(first["program_sizes"]) == {"11", "12", "13"}
 
 
-def _collected(profile: str, work: Path) -> set[str]:
-    """The test modules ``--profile`` runs (collection only: nothing is sent)."""
-    with start_background(port=0, token=TOKEN) as server:
-        target = write_target(server.url, work / "target.yaml")
-        run = run_suite(target, work, "--profile", profile, "--collect-only", env={"ALTCRAFT_TOKEN": TOKEN})
+def _collected(url: str, profile: str, work: Path) -> set[str]:
+    """The test modules ``--profile`` runs against the mock at ``url`` (collection only: nothing is sent)."""
+    target = write_target(url, work / "target.yaml")
+    run = run_suite(target, work, "--profile", profile, "--collect-only", env={"ALTCRAFT_TOKEN": TOKEN})
     assert run.returncode == 0, run.stdout[-3000:]
     return {line.split("::", 1)[0] for line in run.stdout.splitlines() if "::" in line}
 
@@ -66,9 +65,8 @@ def _collected(profile: str, work: Path) -> set[str]:
 def test_smoke_and_mutation_profiles_leave_out_what_they_say(tmp_path: Path) -> None:
     """smoke leaves out both machines' long relatives; mutation keeps the documented-steps machine (it kills mutants
     the model-based machine's short runs miss) and leaves out the concurrent histories."""
-    everything = _collected("default", tmp_path)
-    smoke = _collected("smoke", tmp_path)
-    mutation = _collected("mutation", tmp_path)
+    with start_background(port=0, token=TOKEN) as server:
+        everything, smoke, mutation = (_collected(server.url, p, tmp_path) for p in ("default", "smoke", "mutation"))
     left_out_by_smoke = {
         "contract_tests/test_scoping.py",
         "contract_tests/test_stances.py",
