@@ -144,7 +144,7 @@ def _behaves_as(
         return [f"the answer is not the API envelope ({exchange.decode_error})"]
     problems = [
         f"response breaks the {rule.operation} response schema at {where}"
-        for where in response_problems(suite.spec.response_validators[rule.operation], exchange.envelope)
+        for where in response_problems(suite.spec.response_checkers[rule.operation], exchange.envelope)
     ][:3]
     wrong_status = status_problem(exchange.status, exchange.error)
     if wrong_status:
@@ -200,7 +200,7 @@ def _problems(
         return [f"the answer is not the API envelope ({exchange.decode_error})"]
     problems = [
         f"response breaks the {op} response schema at {where}"
-        for where in response_problems(suite.spec.response_validators[op], exchange.envelope)
+        for where in response_problems(suite.spec.response_checkers[op], exchange.envelope)
     ][:3]
     error = exchange.error
     wrong_status = status_problem(exchange.status, error)
