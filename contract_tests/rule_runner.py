@@ -40,7 +40,11 @@ def run_rule_case(suite: Suite, case: RuleCase, data: st.DataObject) -> None:
     drawn = [scenario.program] if may_draw(case) else []
     listing = [scenario.program] if rule.operation == "export_all" and rule.expect.error == "zero" else drawn
     gets_before = {c: get_code(client, scenario.program, c) for c in watched}
-    before = _view(scenario.program, gets_before, listed_before := snapshot(client, drawn))
+    kept = suite.listings.reusable(scenario.program, watched) if drawn else None
+    listed_before = {scenario.program: kept} if kept is not None else snapshot(client, drawn)
+    before = _view(scenario.program, gets_before, listed_before)
+    if kept is not None:
+        listed_before = before  # the kept listing with the codes arranged since, as get reads them now
     exchange = client.call(
         rule.operation, scenario.body, body_format=case.body_format, token=scenario.token, bearer=scenario.bearer
     )
@@ -49,6 +53,8 @@ def run_rule_case(suite: Suite, case: RuleCase, data: st.DataObject) -> None:
         gets_after := {c: get_code(client, scenario.program, c) for c in watched},
         listed_after := snapshot(client, listing),
     )
+    if drawn:
+        suite.listings.store(scenario.program, listed_after[scenario.program])
     # before and after compared on the same footing: a listing read only afterwards is not a change
     compared = after if listing == drawn else _view(scenario.program, gets_after, {})
     suite.frame.note(case.id, scenario.program, gets_after)
