@@ -49,6 +49,11 @@ def export_program(client: Client, program: int, *, exchange: Exchange | None = 
         raise ContractViolation(f"export_all of program {program} gave no list\n{client.describe(exchange)}")
     found: dict[str, Entry] = {}
     for item in data:
+        if type(item) is dict and len(item) == 1:  # a free code, as most of a big program's are: {"code": ...}
+            code = item.get("code")
+            if type(code) is str:
+                found[code] = FREE
+                continue
         code = item.get("code") if isinstance(item, dict) else None
         if not isinstance(code, str):
             raise ContractViolation(f"export_all item without a code: {item!r}\n{client.describe(exchange)}")
@@ -67,12 +72,14 @@ def diff(before: Snapshot, after: Snapshot) -> dict[tuple[int, str], Change]:
     changes: dict[tuple[int, str], Change] = {}
     for program in sorted(set(before) | set(after)):
         old, new = before.get(program, {}), after.get(program, {})
-        for code, now in new.items():
-            was = old.get(code)
-            if was is not now and was != now:  # most entries are the shared FREE: compared by identity
-                changes[(program, code)] = (was, now)
-        for code in old.keys() - new.keys():
-            changes[(program, code)] = (old[code], None)
+        added, removed = new.keys() - old.keys(), old.keys() - new.keys()
+        # most entries are the one shared FREE: only codes with another entry on either side can have changed
+        kept = {c for c, e in new.items() if e is not FREE} | {c for c, e in old.items() if e is not FREE}
+        for code in kept - added - removed:
+            if old[code] != new[code]:
+                changes[(program, code)] = (old[code], new[code])
+        changes.update({(program, code): (None, new[code]) for code in added})
+        changes.update({(program, code): (old[code], None) for code in removed})
     return changes
 
 
