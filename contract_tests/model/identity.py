@@ -90,28 +90,33 @@ def refuted(world: World, reading: str) -> bool:
     return reading != EXACT and any(len(index(p, reading)) < len(p.codes) for p in world.programs)
 
 
-def respelled(world: World, call: Call, reading: str) -> Call:
-    """``call`` as the byte-exact semantics read it under ``reading``: each code named by the spelling the model
-    knows for it, and the answer's echo of a spelling sent read as that spelling."""
+def respelled(world: World, call: Call, reading: str) -> tuple[World, Call]:
+    """``world`` and ``call`` as the byte-exact semantics read them under ``reading``: each code named by the
+    spelling the model tracks for it (a new code keeps the spelling sent), the answer's echo of a spelling sent
+    read as that spelling, and a spelling of a code known to be absent known absent too."""
     body = call.body if isinstance(call.body, dict) else None
     program = world.program(body.get("loyalty_id")) if body is not None else None
     names = names_of(call)
     if reading == EXACT or body is None or program is None or not names:
-        return call
+        return world, call
     key = KEYS[reading]
     known = index(program, reading)
-    absent = {key(a): a for a in sorted(program.absent)}
+    absent = {key(a) for a in program.absent}
     chosen: dict[str, str] = {}  # key -> spelling, for the codes of this request
-    mapped = []
+    mapped, missing = [], []
     for name in names:
         k = key(name)
-        spelling = name if name in program.codes else known.get(k) or absent.get(k) or chosen.get(k) or name
+        spelling = name if name in program.codes else known.get(k) or chosen.get(k) or name
         chosen.setdefault(k, spelling)
         mapped.append(spelling)
+        if spelling not in program.codes and spelling not in program.absent and k in absent:
+            missing.append(spelling)
+    if missing:
+        world = world.with_program(replace(program, absent=program.absent | frozenset(missing)))
     if mapped == names:
-        return call
+        return world, call
     new_body: dict[str, Any] = dict(body, codes=mapped) if call.op == "import" else dict(body, code=mapped[0])
-    return replace(call, body=new_body, envelope=_echo_read(call, names, mapped))
+    return world, replace(call, body=new_body, envelope=_echo_read(call, names, mapped))
 
 
 def _echo_read(call: Call, names: list[str], mapped: list[str]) -> dict[str, Any] | None:

@@ -97,7 +97,7 @@ class Model:
 
     def _read_as(self, world: World, call: Call, reading: str) -> list[Branch]:
         """The branches of ``call`` respelled as ``reading`` reads it; reasons say which reading they are."""
-        found = self._judged(world, identity.respelled(world, call, reading))
+        found = self._judged(*identity.respelled(world, call, reading))
         return [b if b.world is not None else Branch(None, f"(codes compared {reading}) {b.why}") for b in found]
 
     def _judged(self, world: World, call: Call) -> list[Branch]:

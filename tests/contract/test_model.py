@@ -631,3 +631,51 @@ def test_a_get_may_show_the_code_a_later_pending_draw_took() -> None:
     (after_f2,) = model.step(neither, call("get", get_f2, b_took))
     get_f3 = {"loyalty_id": PERSONAL, "code": "F-3"}
     assert not model.step(after_f2, call("get", get_f3, dict(free, data=dict(free["data"], code="F-3"))))
+
+
+STAMP = NOW.strftime("%Y-%m-%dT%H:%M:%SZ")  # a time the server stamps during a call
+
+
+def _serve(reading: str, held: dict[str, str], op: str, code: str, *, import_fold: str | None = None) -> Any:
+    """A tiny server comparing codes by ``reading`` (``import_fold``: import compares by another one): the answer
+    to import or get of ``code``; ``held`` maps folded keys to the spelling first imported."""
+    key = identity.KEYS[import_fold or reading] if op == "import" else identity.KEYS[reading]
+    found = next((spelling for spelling in held.values() if key(spelling) == key(code)), None)
+    if op == "import":
+        if found is None:
+            held[identity.KEYS[reading](code)] = code
+        return _import_answer([code], [500 if found else 0])
+    if found is None:
+        return REFUSED
+    data = {"code": found, "loyalty_id": PERSONAL, "created": STAMP, "is_attached": False, "attached": "",
+            "is_activated": False, "activated": "", "expire_date": "", "expired": "", "is_expired": False}
+    return dict(OK, data=data)
+
+
+def _probe(reading: str, *, import_fold: str | None = None) -> tuple[World, ...]:
+    """test_stances.test_code_identity's requests against ``_serve``, judged by the model (fresh names absent)."""
+    code = "ct1-00001-Mixed-Case"
+    spellings = {"lower": "ct1-00001-mixed-case", "padded": "  ct1-00001-Mixed-Case ", "upper": "ct1-00001-MIXED-CASE"}
+    start = world()
+    program = start.program(PERSONAL)
+    assert program is not None
+    fresh = frozenset([code, *spellings.values()])
+    worlds: tuple[World, ...] = (start.with_program(replace(program, complete=False, absent=fresh)),)
+    held: dict[str, str] = {}
+    for op, name in (("import", code), ("get", spellings["lower"]), ("get", spellings["padded"]),
+                     ("import", spellings["upper"]), ("get", spellings["upper"])):
+        body = {"loyalty_id": PERSONAL, "codes": [name]} if op == "import" else {"loyalty_id": PERSONAL, "code": name}
+        answer = _serve(reading, held, op, name, import_fold=import_fold)
+        worlds = _one_step(worlds, lambda w: call(op, body, answer))  # noqa: B023 (called at once)
+        if not worlds:
+            return ()
+    return worlds
+
+
+@pytest.mark.parametrize("reading", READINGS)
+def test_the_identity_probe_tells_every_reading_apart(reading: str) -> None:
+    assert identity.decided(_probe(reading)) == (reading,)
+
+
+def test_the_identity_probe_fails_a_server_that_folds_case_only_on_import() -> None:
+    assert _probe("exact", import_fold="case-insensitive") == ()
