@@ -91,7 +91,7 @@ class Model:
                 if not identity.refuted(world, reading):
                     found += self._read_as(replace(world, identity=reading), call, reading)
             return found
-        if world.identity is not None and world.identity != identity.EXACT:
+        if world.identity is not None:
             return self._read_as(world, call, world.identity)
         return self._judged(world, call)
 
