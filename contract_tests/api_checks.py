@@ -188,7 +188,7 @@ def response_conforms(
     answer = _answer(case, response, reading)
     if answer is None or answer.envelope is None:
         return  # answer_is_envelope reports a body that is not an envelope
-    problems = response_problems(answer.suite.spec.response_validators[answer.op], answer.envelope)
+    problems = response_problems(answer.suite.spec.response_checkers[answer.op], answer.envelope)
     if problems:
         raise AssertionError(f"{answer.op}: the answer breaks the response schema: " + "; ".join(problems[:3]))
     if not is_error_envelope(answer.envelope):

@@ -39,6 +39,49 @@ def closed_unanswered(exc: BaseException) -> bool:
     return False
 
 
+READS = frozenset({"get", "export_all"})  # the operations that never change the server's state
+
+
+class WriteLog:
+    """Every request of this process that may change the server (any operation but get and export_all), in order:
+    the program and the codes it names, None where it names no code (a pool draw) or was sent as raw bytes.
+
+    One log for every Client of the process (startup, tests, histories' threads): ``contract_tests.listings`` reads it
+    to tell whether a listing read earlier still shows a program as it is.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: list[tuple[Any, frozenset[str] | None]] = []
+
+    def add(self, program: Any, codes: frozenset[str] | None) -> None:
+        """Note one request that may change ``program`` (None: unknown) at the codes it names (None: any code)."""
+        with self._lock:
+            self._entries.append((program, codes))
+
+    @property
+    def position(self) -> int:
+        """How many writes the log holds: a mark for ``since``."""
+        with self._lock:
+            return len(self._entries)
+
+    def since(self, mark: int) -> list[tuple[Any, frozenset[str] | None]]:
+        """The writes after ``mark``."""
+        with self._lock:
+            return self._entries[mark:]
+
+
+WRITES = WriteLog()
+
+
+def named_codes(operation: str, body: dict[str, Any]) -> frozenset[str] | None:
+    """The codes a request of ``operation`` names (None: it may change a code it does not name, as a draw does)."""
+    codes = body.get("codes") if operation == "import" else [body.get("code")]
+    if not isinstance(codes, list) or not codes or not all(isinstance(c, str) for c in codes):
+        return None
+    return frozenset(codes)
+
+
 class Client:
     """Send API requests to one target; thread-safe counting; one requests.Session per thread."""
 
@@ -112,9 +155,13 @@ class Client:
         *,
         method: str = "POST",
         headers: dict[str, str] | None = None,
+        names: tuple[Any, frozenset[str] | None] = (None, None),
     ) -> Exchange:
-        """Send exact bytes; the answer is not decoded."""
+        """Send exact bytes; the answer is not decoded. ``names``: the program and codes the request names, for the
+        write log (an operation that may change state; unknown by default)."""
         self._admit()
+        if operation not in READS:
+            WRITES.add(*names)
         url = self.url_of(operation)
         if self.trace is not None:
             line = f"{method} {operation} {content_type} {content.decode('utf-8', 'replace')!r}\n"
@@ -190,7 +237,8 @@ class Client:
         if bearer is not None:
             headers["Authorization"] = f"Bearer {self.token if bearer == 'valid' else bearer}"
         content, content_type = encode(payload, body_format, self.xml_type)
-        exchange = self.send_raw(operation, content, content_type, headers=headers)
+        names = (body.get("loyalty_id"), named_codes(operation, body))
+        exchange = self.send_raw(operation, content, content_type, headers=headers, names=names)
         fmt = payload.get("format", "json")
         self.decode(exchange, fmt if fmt in ("json", "xml") else None)  # a format the docs do not know: either
         return exchange

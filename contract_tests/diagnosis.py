@@ -63,7 +63,7 @@ def answer_fault(client: Client, exchange: Exchange, doing: str) -> ServerFault 
             f"{doing} answered something that is not the API's envelope ({exchange.decode_error})",
             evidence,
         )
-    problems = response_problems(client.spec.response_validators[exchange.operation], exchange.envelope)
+    problems = response_problems(client.spec.response_checkers[exchange.operation], exchange.envelope)
     if problems:
         return ServerFault(
             BROKEN_ENVELOPE,

@@ -10,6 +10,7 @@ from contract_tests.budgets import PROFILES
 from contract_tests.client import Client
 from contract_tests.invariants import History
 from contract_tests.leftovers import Leftovers
+from contract_tests.listings import Listings
 from contract_tests.report import Report
 from contract_tests.session import Run, RunLock
 from contract_tests.strategies import CodeNames
@@ -38,6 +39,7 @@ class Suite:
     holders: dict[tuple[int, str], str] = field(default_factory=dict)  # last profile_id get named, for cleanup
     leftovers: Leftovers = field(default_factory=lambda: Leftovers({}, TakenLog(None)))  # earlier runs' free codes
     history: History = field(default_factory=History)  # what earlier looks showed, for the invariants
+    listings: Listings = field(default_factory=lambda: Listings(alone=False))  # after-draw listings to reuse
 
     def __repr__(self) -> str:
         # Hypothesis and pytest print arguments: keep it short, and free of anything secret

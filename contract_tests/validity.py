@@ -8,8 +8,9 @@ what the other pages allow: a value allowed on no page still breaks a documented
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
@@ -186,13 +187,19 @@ ERROR_ENVELOPE = Draft202012Validator(
 )
 
 
-def response_problems(validator: Draft202012Validator, envelope: Any) -> list[str]:
+class ErrorSource(Protocol):
+    """What ``response_problems`` reads errors from: a jsonschema validator or a ``promo_spec`` CompiledChecker."""
+
+    def iter_errors(self, instance: Any) -> Iterator[ValidationError]: ...
+
+
+def response_problems(validator: ErrorSource, envelope: Any) -> list[str]:
     """How an answer breaks its response schema (``validator``); an error envelope only needs error and error_text.
 
     The docs show no refused request's answer, so ``data`` (null, absent or anything else) and the other
     fields of an error envelope are not judged.
     """
-    checker = ERROR_ENVELOPE if is_error_envelope(envelope) else validator
+    checker: ErrorSource = ERROR_ENVELOPE if is_error_envelope(envelope) else validator
     return [f"/{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in checker.iter_errors(envelope)]
 
 

@@ -67,10 +67,12 @@ def diff(before: Snapshot, after: Snapshot) -> dict[tuple[int, str], Change]:
     changes: dict[tuple[int, str], Change] = {}
     for program in sorted(set(before) | set(after)):
         old, new = before.get(program, {}), after.get(program, {})
-        for code in old.keys() | new.keys():
-            was, now = old.get(code), new.get(code)
+        for code, now in new.items():
+            was = old.get(code)
             if was is not now and was != now:  # most entries are the shared FREE: compared by identity
                 changes[(program, code)] = (was, now)
+        for code in old.keys() - new.keys():
+            changes[(program, code)] = (old[code], None)
     return changes
 
 

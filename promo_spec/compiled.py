@@ -62,7 +62,30 @@ def differs(node: Any, formats: Collection[str] | None = None) -> str | None:
 
 
 def outside_rust(instance: Any) -> bool:
-    """Whether ``instance`` holds what jsonschema-rs reads differently: huge integers, non-string keys."""
+    """Whether ``instance`` holds what jsonschema-rs reads differently: huge integers, non-string keys.
+
+    Walks without recursion, strings and plain containers first (an export_all of 100k codes is 100k small dicts);
+    any other node is judged by ``_outside``."""
+    stack = [instance]
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind is str or node is None:
+            continue
+        if kind is dict:
+            for key, value in node.items():
+                if type(key) is not str:
+                    return True
+                if type(value) is not str:
+                    stack.append(value)
+        elif kind is list:
+            stack.extend(node)
+        elif _outside(node):
+            return True
+    return False
+
+
+def _outside(instance: Any) -> bool:
     if isinstance(instance, bool):
         return False
     if isinstance(instance, int):

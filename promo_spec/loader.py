@@ -104,6 +104,12 @@ class Spec:
             for op_id, op in self.operations.items()
         }
 
+    @cached_property
+    def response_checkers(self) -> dict[str, CompiledChecker]:
+        """``response_validators``' errors, decided by jsonschema-rs where it is exact: an export_all of 100k codes is
+        checked in milliseconds instead of a second."""
+        return {op_id: compiled_checker(op.response_schema, formats=True) for op_id, op in self.operations.items()}
+
     @property
     def bearer_auth(self) -> bool:
         """Whether the version declares an HTTP bearer security scheme (v74 on): the header may carry the token."""

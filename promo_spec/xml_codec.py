@@ -9,6 +9,7 @@ Untrusted input is parsed with defusedxml (no DTDs, no entities).
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET  # builds trees only; parsing goes through defusedxml
 from typing import Any
 
@@ -80,54 +81,85 @@ def _is_empty(element: ET.Element) -> bool:
     return len(element) == 0 and not (element.text or "").strip()
 
 
-def _scalar(element: ET.Element, schema: Any) -> Any:
-    kinds = _kinds(schema)
-    if len(element) > 0:
-        return _object(element, schema)
-    text = element.text or ""
-    if _is_empty(element) and "null" in kinds and "string" not in kinds:
-        return None
-    if "integer" in kinds or "number" in kinds:
-        stripped = text.strip()
-        try:
-            return int(stripped)
-        except ValueError:
-            if "number" in kinds:
-                try:
-                    return float(stripped)
-                except ValueError:
-                    pass
-    if "boolean" in kinds and text.strip() in {"true", "false"}:
-        return text.strip() == "true"
-    if "object" in kinds and _is_empty(element):
-        return {}
-    return text
+class _Reader:
+    """One body's read: what each schema node allows, worked out once per node (an export_all of 100k codes
+    reads the same item schema 100k times)."""
 
+    def __init__(self) -> None:
+        self._kinds: dict[int, set[str]] = {}
+        self._shape: dict[int, tuple[dict[str, Any], set[str]]] = {}
+        self._items: dict[int, Any] = {}
+        self._keep: list[Any] = []  # the nodes whose id() keys the caches stay alive for the read
 
-def _object(element: ET.Element, schema: Any) -> dict[str, Any]:
-    props = _properties(schema)
-    groups: dict[str, list[ET.Element]] = {}
-    for child in element:
-        if not isinstance(child.tag, str):
-            continue
-        groups.setdefault(child.tag, []).append(child)
-    result: dict[str, Any] = {}
-    for tag, elements in groups.items():
-        sub = props.get(tag)
-        kinds = _kinds(sub)
-        if "array" in kinds:
-            if len(elements) == 1 and _is_empty(elements[0]) and "null" in kinds:
-                result[tag] = None
+    def kinds(self, schema: Any) -> set[str]:
+        found = self._kinds.get(id(schema))
+        if found is None:
+            found = self._kinds[id(schema)] = _kinds(schema)
+            self._keep.append(schema)
+        return found
+
+    def shape(self, schema: Any) -> tuple[dict[str, Any], set[str]]:
+        found = self._shape.get(id(schema))
+        if found is None:
+            found = self._shape[id(schema)] = (_properties(schema), _required(schema))
+            self._keep.append(schema)
+        return found
+
+    def items(self, schema: Any) -> Any:
+        key = id(schema)
+        if key not in self._items:
+            self._items[key] = _items(schema)
+            self._keep.append(schema)
+        return self._items[key]
+
+    def scalar(self, element: ET.Element, schema: Any) -> Any:
+        kinds = self.kinds(schema)
+        if len(element) > 0:
+            return self.object(element, schema)
+        text = element.text or ""
+        if _is_empty(element) and "null" in kinds and "string" not in kinds:
+            return None
+        if "integer" in kinds or "number" in kinds:
+            stripped = text.strip()
+            try:
+                return int(stripped)
+            except ValueError:
+                if "number" in kinds:
+                    try:
+                        return float(stripped)
+                    except ValueError:
+                        pass
+        if "boolean" in kinds and text.strip() in {"true", "false"}:
+            return text.strip() == "true"
+        if "object" in kinds and _is_empty(element):
+            return {}
+        return text
+
+    def object(self, element: ET.Element, schema: Any) -> dict[str, Any]:
+        props, required = self.shape(schema)
+        groups: dict[str, list[ET.Element]] = {}
+        for child in element:
+            if not isinstance(child.tag, str):
+                continue
+            groups.setdefault(child.tag, []).append(child)
+        result: dict[str, Any] = {}
+        for tag, elements in groups.items():
+            sub = props.get(tag)
+            kinds = self.kinds(sub)
+            if "array" in kinds:
+                if len(elements) == 1 and _is_empty(elements[0]) and "null" in kinds:
+                    result[tag] = None
+                else:
+                    items = self.items(sub)
+                    result[tag] = [self.scalar(e, items) for e in elements]
+            elif len(elements) > 1:
+                result[tag] = [self.scalar(e, sub) for e in elements]
             else:
-                result[tag] = [_scalar(e, _items(sub)) for e in elements]
-        elif len(elements) > 1:
-            result[tag] = [_scalar(e, sub) for e in elements]
-        else:
-            result[tag] = _scalar(elements[0], sub)
-    for name in _required(schema):
-        if name not in result and "array" in _kinds(props.get(name)):
-            result[name] = []
-    return result
+                result[tag] = self.scalar(elements[0], sub)
+        for name in required:
+            if name not in result and "array" in self.kinds(props.get(name)):
+                result[name] = []
+        return result
 
 
 def parse_xml(body: bytes | str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -140,7 +172,7 @@ def parse_xml(body: bytes | str, schema: dict[str, Any] | None = None) -> dict[s
         raise XmlBodyError(f"malformed XML: {exc}") from None
     if root.tag != ROOT:
         raise XmlBodyError(f"the root element must be <{ROOT}>, not <{root.tag}>")
-    return _object(root, schema or {})
+    return _Reader().object(root, schema or {})
 
 
 def _text(value: Any) -> str:
@@ -167,8 +199,50 @@ def _fill(parent: ET.Element, name: str, value: Any) -> None:
         child.text = _text(value)
 
 
+# Names written without ElementTree: what ElementTree writes as they are (no "{namespace}" tags, no markup)
+_PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
+
+
+def _plain(data: Any) -> bool:
+    """Whether every key of ``data`` is a plain name (then ``_write`` gives ElementTree's bytes)."""
+    if isinstance(data, dict):
+        return all(isinstance(k, str) and _PLAIN_NAME.fullmatch(k) and _plain(v) for k, v in data.items())
+    if isinstance(data, list):
+        return all(_plain(v) for v in data)
+    return True
+
+
+def _write(out: list[str], name: str, value: Any) -> None:
+    if isinstance(value, list):
+        for item in value:
+            _write(out, name, item)
+    elif isinstance(value, dict):
+        start = len(out)
+        out.append(f"<{name}>")
+        for key in sorted(value):
+            _write(out, key, value[key])
+        if len(out) == start + 1:  # no child written (no keys, or only empty lists): an empty element
+            out[start] = f"<{name} />"
+        else:
+            out.append(f"</{name}>")
+    elif value is None or value == "":
+        out.append(f"<{name} />")
+    else:
+        out.append(f"<{name}>{escape_text(_text(value))}</{name}>")
+
+
 def to_xml(data: dict[str, Any]) -> bytes:
-    """Write ``data`` as an ``<xml>`` document (UTF-8, children sorted, no prolog)."""
+    """Write ``data`` as an ``<xml>`` document (UTF-8, children sorted, no prolog), byte for byte as ElementTree
+    writes it (strings are joined directly when every key is a plain name: 100k export items in milliseconds)."""
+    if _plain(data):
+        out: list[str] = []
+        _write(out, ROOT, data)
+        return "".join(out).encode("utf-8", "xmlcharrefreplace")
+    return tree_xml(data)
+
+
+def tree_xml(data: dict[str, Any]) -> bytes:
+    """``to_xml`` through ElementTree (any key; the reference the direct writer must equal)."""
     root = ET.Element(ROOT)
     for key in sorted(data):
         _fill(root, key, data[key])

@@ -11,6 +11,7 @@ from contract_tests.batches import FrameWatch, TakenLog
 from contract_tests.cleanup import clean_up
 from contract_tests.client import Client
 from contract_tests.leftovers import Leftovers
+from contract_tests.listings import Listings
 from contract_tests.plugin.keys import MASK_KEY, REPORT_KEY, RUN_KEY, SUITE_KEY, TARGET_KEY
 from contract_tests.plugin.ordering import case_of, draws
 from contract_tests.plugin.workers import share, trace_path, worker_count
@@ -52,6 +53,7 @@ def suite(request: pytest.FixtureRequest) -> Iterator[Suite]:
         lock=RunLock(run.lock_path),
         taken=(taken := TakenLog(taken_file(run.lock_path))),
         leftovers=Leftovers(run.leftovers, taken),
+        listings=Listings(alone=not run.worker),  # workers change the server beside this process: no reuse
     )
     config.stash[SUITE_KEY] = the_suite
     try:

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mock_server.app import MockApp
 from promo_spec.xml_codec import escape_text, parse_xml
@@ -255,3 +257,39 @@ def test_escape_text_writes_what_element_tree_writes(text: str) -> None:
     element = ET.Element("x")
     element.text = text
     assert ET.tostring(element, encoding="unicode") == f"<x>{escape_text(text)}</x>"
+
+
+# -- the direct XML writer equals ElementTree's ---------------------------------------------------------------------
+
+_NAMES = st.from_regex(r"[A-Za-z_][A-Za-z0-9_.-]{0,6}", fullmatch=True)
+_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=8))
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(_NAMES, inner, max_size=3)),
+    max_leaves=12,
+)
+
+
+@given(st.dictionaries(_NAMES, _VALUES, max_size=4))
+def test_the_direct_xml_writer_writes_elementtrees_bytes(data: dict[str, Any]) -> None:
+    from promo_spec.xml_codec import to_xml, tree_xml
+
+    assert to_xml(data) == tree_xml(data)
+
+
+def test_a_key_elementtree_reads_its_own_way_goes_through_elementtree() -> None:
+    from promo_spec.xml_codec import to_xml, tree_xml
+
+    odd = {"{urn:x}code": "C", "data": [{"a b": 1}]}  # a namespace tag, a name with a space
+    assert to_xml(odd) == tree_xml(odd)
+
+
+def test_an_export_of_many_codes_reads_back_as_its_json_twin() -> None:
+    from promo_spec import load_spec
+    from promo_spec.xml_codec import to_xml
+
+    schema = load_spec().operations["export_all"].response_schema
+    items: list[dict[str, Any]] = [{"code": f"C-{n}"} for n in range(500)]
+    items.append({"code": "A&<b>", "attached": "2024-04-01T12:39:34Z", "activated": "2024-04-01T12:40:00Z"})
+    envelope = {"data": items, "error": 0, "error_text": "Successful operation"}
+    assert parse_xml(to_xml(envelope), schema) == envelope
