@@ -198,6 +198,7 @@ def _profiles(client: Client, target: Target, found: Preflight, new_code: str) -
             found.notes.append(f"preflight: profiles not checked (import of a code refused: {_what(imported)})")
             return
     problems = []
+    missed: dict[str, list[int]] = {mode: [] for mode in MODES}  # the profiles each matching mode did not find
     for index, profile in enumerate(target.profiles):
         for mode in MODES:
             body = attach_body(target, program, profile, code=code, mode=mode)
@@ -216,6 +217,7 @@ def _profiles(client: Client, target: Target, found: Preflight, new_code: str) -
                     f"profiles[{index}] ({profile.profile_id}): no profile of db_id {target.db_id} is found by "
                     f"{value} (attach answers {_what(attached)}); fix the identifier in the target file"
                 )
+                missed[mode].append(index)
                 continue
             detached = check(client, client.call("detach", body), f"detach of {code!r} from profiles[{index}]")
             if detached.error != 0:
@@ -225,10 +227,30 @@ def _profiles(client: Client, target: Target, found: Preflight, new_code: str) -
                 )
                 return
     if problems:
-        raise PreflightError("\n".join(problems))
+        raise PreflightError("\n".join([*problems, *_pattern(missed, len(target.profiles), target.db_id)]))
     found.notes.append(
         f"preflight: every profile found by each identifier (attach/detach of {code!r} in program {program})"
     )
+
+
+def _pattern(missed: dict[str, list[int]], profiles: int, db_id: int) -> list[str]:
+    """What the refusals have in common, when they point past the single identifiers: no profile found at all (the
+    db_id, or the server's matching), or one matching mode that finds none of the profiles the others find (that
+    mode's identifiers in the file, or the server's matching by it). The target file may still be the cause: a
+    hint, not a verdict."""
+    failed = [mode for mode, indexes in missed.items() if len(indexes) == profiles]
+    if len(failed) == len(missed):
+        return [
+            f"no profile is found by any identifier: check db_id ({db_id}); if it and the identifiers are right, "
+            "the server's matching is broken"
+        ]
+    if failed and all(not indexes for mode, indexes in missed.items() if mode not in failed):
+        modes = " and ".join(failed)
+        return [
+            f"no profile is found by {modes}, while every profile is found by the other identifiers: if the "
+            f"{modes} identifiers in the target file are right, the server's matching by {modes} is broken"
+        ]
+    return []
 
 
 def preflight(client: Client, target: Target, *, where: str, new_code: str) -> Preflight:

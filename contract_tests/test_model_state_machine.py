@@ -30,7 +30,7 @@ from contract_tests.model import Model, World
 from contract_tests.model.identity import decided
 from contract_tests.model_driver import ModelDriver
 from contract_tests.replays import run_judged
-from contract_tests.strategies import expire_dates, matching_modes, promo_code_suffixes
+from contract_tests.strategies import expire_dates, expiry_range, matching_modes, promo_code_suffixes
 from contract_tests.suite import Suite
 from contract_tests.world import ContractViolation
 
@@ -39,6 +39,7 @@ UNKNOWN_DB = 100_000_011
 KINDS = ("personal", "universal")
 FORMATS = st.sampled_from(["json", "xml"])
 PLACEMENTS = ("body", "header", "both")
+FAR_FUTURE = expiry_range()[1].strftime("%Y-%m-%dT%H:%M:%SZ")  # from the clock: the last expiry the strategies draw
 # which code a step names: a fresh name, one the machine imported (by index), one of the exhausted program's, or
 # another spelling of a held one ("index:shape", code_variants.SHAPES)
 HELD = st.tuples(st.just("held"), st.integers(0, 63).map(str))
@@ -302,7 +303,7 @@ class ModelMachine(RuleBasedStateMachine):
         elif op != "export_all":
             body["code"] = code
             if op == "update":
-                body["expire_date"] = "2099-01-01T00:00:00Z"
+                body["expire_date"] = FAR_FUTURE
         if not self.suite.spec.bearer_auth:
             bearer = None
         self.driver.send(op, body, token=None if token == "missing" else "wrong", bearer=bearer)
@@ -356,7 +357,7 @@ class ModelMachine(RuleBasedStateMachine):
             self.readings.append(left)
         for program, code in sorted(self.expired):
             self.suite.client.call(
-                "update", {"loyalty_id": program, "code": code, "expire_date": "2099-12-31T00:00:00Z"}
+                "update", {"loyalty_id": program, "code": code, "expire_date": FAR_FUTURE}
             )
 
 

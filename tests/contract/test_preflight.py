@@ -107,6 +107,39 @@ def test_a_profile_not_found_by_an_identifier_is_named(tmp_path: Path) -> None:
         assert len(mine) == 1 and not mine[0].get("attached")
 
 
+@pytest.mark.parametrize(
+    ("changes", "hint"),
+    [
+        # every phone of the file missed, the other identifiers found: the phones, or the server's phone matching
+        (
+            tuple((f'phone: "+7900000000{n}"', f'phone: "+7900000009{n}"') for n in (1, 2, 3)),
+            "no profile is found by phone, while every profile is found by the other identifiers: if the phone "
+            "identifiers in the target file are right, the server's matching by phone is broken",
+        ),
+        # nothing found by anything: the db_id, or the server's matching
+        ((("db_id: 1", "db_id: 3"),), "no profile is found by any identifier: check db_id (3)"),
+    ],
+)
+def test_refusals_with_a_pattern_say_what_else_may_be_wrong(
+    changes: tuple[tuple[str, str], ...], hint: str, tmp_path: Path
+) -> None:
+    with start_background(port=0, token=TOKEN) as server:
+        client, target = _target(server.url, tmp_path, *changes)
+        with pytest.raises(PreflightError) as caught:
+            preflight(client, target, where="t.yaml", new_code="ct261130000000abce-x")
+        lines = str(caught.value).splitlines()
+        assert lines[-1].startswith(hint), lines[-1]
+        assert all(line.endswith("fix the identifier in the target file") for line in lines[:-1])
+
+
+def test_a_single_wrong_identifier_gets_no_pattern_hint(tmp_path: Path) -> None:
+    with start_background(port=0, token=TOKEN) as server:
+        client, target = _target(server.url, tmp_path, ('phone: "+79000000001"', 'phone: "+79000000091"'))
+        with pytest.raises(PreflightError) as caught:
+            preflight(client, target, where="t.yaml", new_code="ct261130000000abcf-x")
+        assert "broken" not in str(caught.value)
+
+
 def test_a_good_target_passes_and_reuses_an_earlier_runs_free_code(tmp_path: Path) -> None:
     with start_background(port=0, token=TOKEN) as server:
         client, target = _target(server.url, tmp_path)
