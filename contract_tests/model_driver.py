@@ -100,9 +100,19 @@ class ModelDriver:
             for after in self.model.step(world, call):
                 allowed.setdefault(after, None)
         if not allowed:
-            self.fail(call, self.model.explain(self.worlds[0], call), exchange)
+            self.fail(call, self.why(call), exchange)
         self.worlds = tuple(allowed)[-MAX_WORLDS:]
         return exchange
+
+    def why(self, call: Call) -> str:
+        """Why no world allows ``call``'s answer: the first world's reasons, and those of each other reading of code
+        identity the worlds still held."""
+        reasons: dict[str | None, str] = {}
+        for world in self.worlds:
+            if world.identity not in reasons:
+                reasons[world.identity] = self.model.explain(world, call)
+        first, *others = reasons.values()
+        return first + "".join(f"\n  or: {other.split('] ', 1)[-1]}" for other in others[:3])
 
     def get(self, program: int, code: str) -> Exchange:
         """A read of one code (judged like any answer)."""

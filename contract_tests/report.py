@@ -12,11 +12,15 @@ from typing import Any
 
 from contract_tests.masking import Masker
 from contract_tests.rule_log import RuleLog
+from promo_spec.code_identity import reading_names
 
 # how a problem names its oracle: [rule <id>], [postcondition <term>], [frame], [invariant <name>], [wire-label]
 ORACLE_TAG = re.compile(
     r"\[(?:rule [\w.-]+|postcondition \w+|frame|invariant [\w-]+|wire-label|model [\w]+|linearizability|preflight)\]"
 )
+
+
+UNDECIDED = "undecided"  # no answer told the readings of code identity apart
 
 
 @dataclass
@@ -49,6 +53,8 @@ class Report:
     outcome: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     wire: dict[str, dict[str, int]] = field(default_factory=dict)  # undocumented wire choices seen, counted
+    # readings of code identity (x-code-identity) the answers fit, by source: "a, b" (or "undecided") -> times
+    identity: dict[str, dict[str, int]] = field(default_factory=dict)
     failures: list[dict[str, str]] = field(default_factory=list)  # failing tests with the oracles they name
     tool_errors: list[dict[str, str]] = field(default_factory=list)  # tests a tool error ended: no verdict
     received: int = 0  # bytes of response bodies
@@ -83,6 +89,7 @@ class Report:
             "reused": self.reused,
             "notes": self.notes,
             "wire": self.wire,
+            "identity": self.identity,
             "per_test": self.per_test,
             "failures": self.failures,
             "tool_errors": self.tool_errors,
@@ -101,10 +108,11 @@ class Report:
             self.per_test.update(part["per_test"])
             self.failures += part.get("failures", [])
             self.tool_errors += part.get("tool_errors", [])
-            for what, values in part["wire"].items():
-                mine = self.wire.setdefault(what, {})
-                for value, count in values.items():
-                    mine[value] = mine.get(value, 0) + count
+            for counted, theirs in ((self.wire, part["wire"]), (self.identity, part.get("identity", {}))):
+                for what, values in theirs.items():
+                    mine = counted.setdefault(what, {})
+                    for value, count in values.items():
+                        mine[value] = mine.get(value, 0) + count
 
     def costliest(self, limit: int = 10) -> list[tuple[str, int, int]]:
         """The tests that sent the most requests: (test id, requests, bytes received)."""
@@ -140,6 +148,29 @@ class Report:
     def stance_outcomes(self) -> list[Observation]:
         """Answers to requests invalid only under a stance: which reading of the docs this server follows."""
         return [o for o in self.observations if o.status == "stance"]
+
+    def identity_seen(self, source: str, readings: tuple[str, ...]) -> None:
+        """Record which readings of code identity the answers of one history fit (() while undecided)."""
+        shown = ", ".join(readings) or UNDECIDED
+        with self._lock:
+            counts = self.identity.setdefault(source, {})
+            counts[shown] = counts.get(shown, 0) + 1
+
+    def code_identity(self) -> dict[str, Any]:
+        """The reading of code identity this server showed: the readings every decided history fits (in the
+        vocabulary's order), ``undecided`` when no history told them apart, and what each source saw."""
+        shown_all = [shown for counts in self.identity.values() for shown in counts]
+        decided = [set(shown.split(", ")) for shown in shown_all if shown != UNDECIDED]
+        fits = set.intersection(*decided) if decided else set()
+        order = {r: i for i, r in enumerate(reading_names())}
+        readings = sorted(fits, key=lambda r: order.get(r, len(order)))
+        if not decided:
+            shown = UNDECIDED
+        elif not readings:  # each history fits a reading, but not the same one: a server has one reading
+            shown = "incoherent: the histories fit different readings"
+        else:
+            shown = " or ".join(readings)
+        return {"shown": shown, "readings": readings, "seen": self.identity}
 
     def failed(self, test: str, text: str) -> None:
         """Record a failing test and the oracles its message names (``[postcondition ...]``, ``[frame]``, ...)."""
@@ -181,6 +212,7 @@ class Report:
             "error_numbers_per_rule": self.error_numbers(),
             "undocumented_outcomes": [asdict(o) for o in self.undocumented()],
             "stance_outcomes": [asdict(o) for o in self.stance_outcomes()],
+            "code_identity": self.code_identity(),
             "wire_choices_seen": self.wire,
             "failures": self.failures,
             "tool_errors": self.tool_errors,
@@ -237,6 +269,18 @@ class Report:
                 break
             what, text = o.changes.replace("|", "\\|"), o.error_text.replace("|", "\\|")
             lines.append(f"| {o.operation} | {o.rule} | {what} | {o.error} | {text} |")
+        identity = self.code_identity()
+        lines += [
+            "",
+            "## Code identity (where the docs are silent: letter case, whitespace around a code; x-code-identity)",
+            "",
+            f"Reading this server showed: {identity['shown']}.",
+            "",
+            "| source | readings the answers fit | histories |",
+            "| --- | --- | --- |",
+        ]
+        for source, counts in sorted(self.identity.items()):
+            lines += [f"| {source} | {shown} | {count} |" for shown, count in sorted(counts.items())]
         lines += ["", "## Wire choices seen (undocumented: response media types, HTTP status)", ""]
         lines += ["| what | value | answers |", "| --- | --- | --- |"]
         for what, values in self.wire.items():

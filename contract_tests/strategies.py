@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 
 from hypothesis import strategies as st
 
+from contract_tests.model.identity import trimmed
+
 MATCHING_MODES = ("profile_id", "email", "phone", "custom")
 
 # Characters both JSON and XML 1.0 carry unchanged: no control characters (XML would drop
@@ -26,7 +28,11 @@ _plain_characters = st.sampled_from("ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrst
 
 
 def promo_code_suffixes(*, max_size: int = 24, flavour: str | None = None) -> st.SearchStrategy[str]:
-    """Code bodies in any Unicode the API can carry, in various lengths and cases, without outer whitespace.
+    """Code bodies across the spec's string domain (``Code``: any non-empty string) that JSON and XML 1.0 both
+    carry: any Unicode letters in various cases, inner spaces, markup characters, long codes; no control characters
+    (XML 1.0 cannot carry them, and a stored code is read back in XML by any later export_all) and no whitespace
+    around the body (whether a server trims it is open: ``x-code-identity``, which the model-based machine probes
+    with deliberate variants, not with fresh codes).
 
     ``flavour`` (one of ``CODE_FLAVOURS``) narrows the kind; None mixes them all.
     """
@@ -37,13 +43,17 @@ def promo_code_suffixes(*, max_size: int = 24, flavour: str | None = None) -> st
         "astral": st.text(_astral, min_size=1, max_size=max_size),
         "long": st.text(_plain_characters, min_size=40, max_size=80),
         "markup": st.tuples(st.sampled_from(_MARKUP), st.text(_code_characters, max_size=8)).map("".join),
+        "spaced": st.lists(st.text(_plain_characters, min_size=1, max_size=6), min_size=2, max_size=4).flatmap(
+            lambda words: st.sampled_from(_INNER_SPACES).map(lambda space: space.join(words))
+        ),
     }
     chosen = st.one_of(*flavours.values()) if flavour is None else flavours[flavour]
     cased = chosen.flatmap(lambda s: st.sampled_from([s, s.upper(), s.lower()]))
-    return cased.map(str.strip).filter(bool)
+    return cased.map(trimmed).filter(bool)
 
 
-CODE_FLAVOURS = ("plain", "unicode", "non-ascii", "astral", "long", "markup")
+CODE_FLAVOURS = ("plain", "unicode", "non-ascii", "astral", "long", "markup", "spaced")
+_INNER_SPACES = (" ", "  ", "\u00a0", "\u3000")  # a space, two, a no-break space, an ideographic space
 _MARKUP = ("<a&b>", "'\"quoted\"'", "ŁódŹ-Ça", "Код-мир", "代码🎟", "a]]>b", "&amp;")
 
 

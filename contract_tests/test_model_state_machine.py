@@ -7,6 +7,11 @@ detaching a free code, activating twice, update on a free code, unknown programs
 draws, expired codes): the model allows each coherent outcome and the reads that follow decide which one the
 server chose. Codes touched: this run's fresh names (in the personal and universal programs), pool draws
 (announced to the other workers), and the exhausted program's codes, which are only read, drawn or refused.
+
+Every operation that takes a code also gets other spellings of codes the machine holds (``code_variants``: ASCII
+letter case after the run's prefix, spaces around the code in JSON requests only), so the server shows its reading
+of code identity (``x-code-identity``); the model allows each reading the spec lists, one per server, and the run
+report records the readings each example left (contract_tests/README.md, "Code identity").
 """
 
 from __future__ import annotations
@@ -20,7 +25,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
 from contract_tests.actions import attach_body
+from contract_tests.code_variants import SHAPES, codes_in, creatable, padded, variant
 from contract_tests.model import Model, World
+from contract_tests.model.identity import decided
 from contract_tests.model_driver import ModelDriver
 from contract_tests.replays import run_judged
 from contract_tests.strategies import expire_dates, expiry_range, matching_modes, promo_code_suffixes
@@ -33,9 +40,13 @@ KINDS = ("personal", "universal")
 FORMATS = st.sampled_from(["json", "xml"])
 PLACEMENTS = ("body", "header", "both")
 FAR_FUTURE = expiry_range()[1].strftime("%Y-%m-%dT%H:%M:%SZ")  # from the clock: the last expiry the strategies draw
-# which code a step names: a fresh name, one the machine imported (by index), or one of the exhausted program's
+# which code a step names: a fresh name, one the machine imported (by index), one of the exhausted program's, or
+# another spelling of a held one ("index:shape", code_variants.SHAPES)
 HELD = st.tuples(st.just("held"), st.integers(0, 63).map(str))
-CODE_CHOICES = st.one_of(st.tuples(st.just("fresh"), promo_code_suffixes(max_size=16)), HELD, HELD, HELD)
+VARIANT = st.tuples(
+    st.just("variant"), st.tuples(st.integers(0, 63), st.sampled_from(SHAPES)).map(lambda t: f"{t[0]}:{t[1]}")
+)
+CODE_CHOICES = st.one_of(st.tuples(st.just("fresh"), promo_code_suffixes(max_size=16)), HELD, HELD, HELD, VARIANT)
 
 
 class ModelMachine(RuleBasedStateMachine):
@@ -44,6 +55,7 @@ class ModelMachine(RuleBasedStateMachine):
     suite: Suite
     model: Model
     shared: dict[str, int]  # per test: pool draws on the big programs so far
+    readings: list[tuple[str, ...]]  # per test: the readings of code identity each decided run left
     failures: list[ContractViolation]  # per test: the violations its runs raised (contract_tests.replays)
 
     def __init__(self) -> None:
@@ -69,12 +81,19 @@ class ModelMachine(RuleBasedStateMachine):
         where = PLACEMENTS[choice % len(PLACEMENTS)]
         return (None if where == "header" else "valid"), ("valid" if where != "body" else None)
 
-    def code(self, program: int, choice: tuple[str, str]) -> str:
-        """The code a step names: a fresh one (told to the model as absent), or one already held."""
+    def code(self, program: int, choice: tuple[str, str], *, creates: bool = False) -> str:
+        """The code a step names: a fresh one (told to the model as absent), one already held, or another spelling
+        of a held one (``creates``: the request may create it as a new code, so no leading space)."""
         kind, value = choice
         held = self.mine.get(program) or self.held_elsewhere(program)
-        if kind == "held" and held:
-            return held[int(value) % len(held)]
+        if kind in ("held", "variant") and held:
+            index, _, shape = value.partition(":")
+            code = held[int(index) % len(held)]
+            if kind == "held":
+                return code
+            respelled = variant(code, self.suite.names.prefix, creatable(shape) if creates else shape)
+            self.driver.fresh(program, [respelled])  # a new name of the run, unless held already (compared exactly)
+            return respelled
         name = self.suite.names.next_prefix() + (value if kind == "fresh" else "x")
         self.driver.fresh(program, [name])
         return name
@@ -86,6 +105,9 @@ class ModelMachine(RuleBasedStateMachine):
         return list(found.codes.names()) if found is not None else []
 
     def send(self, op: str, body: dict[str, Any], body_format: str, token_choice: int) -> None:
+        if any(padded(c) for c in codes_in(body)):  # whitespace around a code: JSON only (code_variants)
+            body_format = "json"
+            body.pop("format", None)
         token, bearer = self.placement(token_choice)
         self.driver.send(op, body, body_format=body_format, token=token, bearer=bearer)
 
@@ -123,6 +145,7 @@ class ModelMachine(RuleBasedStateMachine):
                 st.tuples(st.just("fresh"), promo_code_suffixes(max_size=16)),
                 st.tuples(st.just("held"), st.integers(0, 63).map(str)),
                 st.tuples(st.just("repeat"), st.integers(0, 7).map(str)),
+                VARIANT,
             ),
             min_size=1,
             max_size=5,
@@ -141,7 +164,7 @@ class ModelMachine(RuleBasedStateMachine):
             if what == "repeat" and codes:
                 codes.append(codes[int(value) % len(codes)])
             else:
-                codes.append(self.code(program, (what if what != "repeat" else "fresh", value)))
+                codes.append(self.code(program, (what if what != "repeat" else "fresh", value), creates=True))
         body: dict[str, Any] = {"loyalty_id": program, "codes": codes}
         if response_format == "xml":
             body["format"] = "xml"
@@ -231,12 +254,12 @@ class ModelMachine(RuleBasedStateMachine):
         response_format: str,
         pick: int,
     ) -> None:
-        if kind == "exhausted" and (self.exhausted is None or (choice is not None and choice[0] == "fresh")):
-            return  # the exhausted program is never sent a new code (it must keep no free one)
+        if kind == "exhausted" and (self.exhausted is None or (choice is not None and choice[0] != "held")):
+            return  # the exhausted program is never sent a new code, nor a spelling a server may take for one
         program = self.program(kind)
         if choice is None and program in self.mine and not self.may_draw(program):
             return
-        code = self.code(program, choice) if choice is not None else None
+        code = self.code(program, choice, creates=True) if choice is not None else None
         body = self.profile_body(program, who, mode, code)
         if response_format == "xml":
             body["format"] = "xml"
@@ -326,7 +349,12 @@ class ModelMachine(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         """Codes this machine expired get a future expiry date again: an expired code's behaviour is undocumented,
-        and free codes are reused by later tests and runs."""
+        and free codes are reused by later tests and runs. The report records the readings of code identity the
+        example's answers left."""
+        left = decided(self.driver.worlds)
+        self.suite.report.identity_seen("model state machine", left)
+        if left:
+            self.readings.append(left)
         for program, code in sorted(self.expired):
             self.suite.client.call(
                 "update", {"loyalty_id": program, "code": code, "expire_date": FAR_FUTURE}
@@ -338,10 +366,17 @@ class ModelMachine(RuleBasedStateMachine):
 def test_model_state_machine(suite: Suite) -> None:
     """Every answer and every read after it is an outcome the model of the documented API allows."""
     failures: list[ContractViolation] = []
+    readings: list[tuple[str, ...]] = []
     bound = type(
         "ModelMachineOfThisRun",
         (ModelMachine,),
-        {"suite": suite, "model": Model(suite.spec), "shared": {"draws": 0}, "failures": failures},
+        {
+            "suite": suite,
+            "model": Model(suite.spec),
+            "shared": {"draws": 0},
+            "failures": failures,
+            "readings": readings,
+        },
     )
     run_judged(
         bound,
@@ -354,3 +389,9 @@ def test_model_state_machine(suite: Suite) -> None:
         ),
         failures,
     )
+    # one server, one reading: runs that each fit some reading must fit a common one
+    if readings and not set.intersection(*(set(r) for r in readings)):
+        raise ContractViolation(
+            "[model identity] the runs of this test fit readings of code identity no one reading shares "
+            "(x-code-identity: one reading per server): " + "; ".join(sorted({", ".join(r) for r in readings}))
+        )

@@ -5,6 +5,11 @@ served or refused: the answer goes into the report's stance section, and a succe
 meaning. A request that breaks the documented constraint beside the stance (a type or value no page allows, no
 identifier at all) must be refused, and nothing may change. Each probe is one request on a free code of the run's
 own, read with ``get`` before and after; the batch's frame check judges the rest of the programs.
+
+Where the docs are silent about code identity (letter case, whitespace around a code: ``x-code-identity``), one more
+probe shows the server's reading: a fresh mixed-case code is imported, then asked for by other spellings and imported
+again in capitals. The model judges the answers (each reading the spec lists is allowed, one per server); the report
+records the reading they fit, and the probe fails only when they fit none.
 """
 
 from __future__ import annotations
@@ -14,6 +19,10 @@ from typing import Any
 
 import pytest
 
+from contract_tests.code_variants import variant
+from contract_tests.model import Model
+from contract_tests.model.identity import decided
+from contract_tests.model_driver import ModelDriver
 from contract_tests.observed import observed, subject_of
 from contract_tests.oracles import judge
 from contract_tests.report import Observation
@@ -102,3 +111,19 @@ def test_stance_edge(suite: Suite, probe: Probe) -> None:
             + "\n".join(f"- {p}" for p in problems)
             + f"\n{client.describe(exchange)}\nstate before: {before}\nstate after: {after}"
         )
+
+
+@pytest.mark.oracles("[model]")
+def test_code_identity(suite: Suite) -> None:
+    """Other spellings of a fresh mixed-case code: the answers fit one reading of code identity the spec lists."""
+    program, prefix = suite.target.personal, suite.names.prefix
+    code = f"{suite.names.next_prefix()}Mixed-Case"  # letters of both cases after the prefix
+    lower, padded, capitals = (variant(code, prefix, shape) for shape in ("lower", "padded", "upper"))
+    driver = ModelDriver.start(suite, Model(suite.spec))
+    driver.fresh(program, [code, lower, padded, capitals])  # new names of the run: compared exactly, none is held
+    driver.send("import", {"loyalty_id": program, "codes": [code]})
+    driver.get(program, lower)  # found only where case does not count
+    driver.get(program, padded)  # found only where whitespace around a code does not count
+    driver.send("import", {"loyalty_id": program, "codes": [capitals]})  # a duplicate where case does not count
+    driver.get(program, capitals)
+    suite.report.identity_seen("code identity probe", decided(driver.worlds))

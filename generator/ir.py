@@ -22,6 +22,7 @@ class Field:
     default: str = ""  # JSON text of the default, "" when none
     since: str = ""  # the oldest API version from which the parameter exists without a gap (docs)
     stances: str = ""  # which of its constraints encode a stance of the spec (x-stances), in words; "" when none
+    identity: str = ""  # when two spellings name the same code (x-code-identity), in words; "" when not a code
 
     @property
     def py_type(self) -> str:

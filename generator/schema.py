@@ -97,9 +97,11 @@ class SchemaReader:
         kind, nullable, inner = self.kind(node)
         item_kind = ""
         model = ""
+        identity = _identity(node.schema)
         if kind == "array":
             assert inner is not None
             items = self.node(inner.schema.get("items", {}), f"{inner.pointer}/items")
+            identity = identity or _identity(items.schema)
             item_kind, _, item_inner = self.kind(items)
             if item_kind == "array":
                 raise self.fail(items.pointer, "arrays of arrays are not supported; wrap the inner list in an object")
@@ -121,6 +123,7 @@ class SchemaReader:
             enum=tuple(str(v) for v in node.schema.get("enum", ()) or ()),
             default=json.dumps(node.schema["default"], ensure_ascii=False) if "default" in node.schema else "",
             stances=_stances(node.schema),
+            identity=identity,
         )
 
 
@@ -136,6 +139,16 @@ def _stances(schema: dict[str, Any]) -> str:
         shown = f" (other pages: {', '.join(f'`{v}`' for v in other)})" if isinstance(other, list) and other else ""
         words.append(f"`{keyword}` is stance {number}{shown}")
     return "; ".join(words)
+
+
+def _identity(schema: dict[str, Any]) -> str:
+    """The schema's ``x-code-identity`` mark in words: the spec's reading, and the others a server may take."""
+    mark = schema.get("x-code-identity")
+    if not isinstance(mark, dict):
+        return ""
+    others = [f"`{r}`" for r in mark.get("other-readings", [])]
+    listed = ", ".join(others[:-1]) + f" or {others[-1]}" if len(others) > 1 else "".join(others)
+    return f"codes compare `{mark.get('stance')}`; a server may also read them {listed}"
 
 
 def _example(schema: dict[str, Any]) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from promo_spec import openapi_check, validated
+from promo_spec.code_identity import CodeIdentity, parse_code_identity
 from promo_spec.compiled import CompiledChecker, compiled_checker
 from promo_spec.document import load_document, read_bytes
 from promo_spec.errors import SpecError
@@ -61,6 +62,9 @@ class Spec:
             check_vocabulary=check_vocabulary,
         )
         self.stances: tuple[StanceMark, ...] = parse_stances(
+            document, path=str(path), check_vocabulary=check_vocabulary
+        )
+        self.code_identity: CodeIdentity | None = parse_code_identity(
             document, path=str(path), check_vocabulary=check_vocabulary
         )
 

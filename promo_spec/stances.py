@@ -45,14 +45,15 @@ def stance_numbers(description: str) -> tuple[int, ...]:
     return tuple(int(n) for n in _ITEM.findall(section))
 
 
-def _walk(node: Any, pointer: str) -> Iterator[tuple[str, dict[str, Any]]]:
+def walk(node: Any, pointer: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every mapping under ``node`` with its JSON pointer (RFC 6901), ``node`` first."""
     if isinstance(node, dict):
         yield pointer, node
         for key, value in node.items():
-            yield from _walk(value, f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}")
+            yield from walk(value, f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}")
     elif isinstance(node, list):
         for index, value in enumerate(node):
-            yield from _walk(value, f"{pointer}/{index}")
+            yield from walk(value, f"{pointer}/{index}")
 
 
 def parse_stances(document: dict[str, Any], *, path: str, check_vocabulary: bool = True) -> tuple[StanceMark, ...]:
@@ -61,7 +62,7 @@ def parse_stances(document: dict[str, Any], *, path: str, check_vocabulary: bool
     validator = compiled_checker(shared_document(vocabulary_path())["$defs"]["stances"]) if check_vocabulary else None
     numbers = stance_numbers(str(document.get("info", {}).get("description", "")))
     found: list[StanceMark] = []
-    for pointer, node in _walk(document, ""):
+    for pointer, node in walk(document, ""):
         marks = node.get("x-stances")
         if marks is None:
             continue

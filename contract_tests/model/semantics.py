@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from contract_tests.model import identity
 from contract_tests.model.call import Call
 from contract_tests.model.rules import Requirement, RuleBook, situation
 from contract_tests.model.state import ANY_TIME, Code, Codes, Draw, Holder, Program, Stamp, Window, World
@@ -59,6 +60,8 @@ class Model:
         self.validators = spec.request_validators
         self.tolerance = tolerance
         self.bearer = spec.bearer_auth
+        marked = spec.code_identity
+        self.readings: tuple[str, ...] = marked.readings if marked is not None else (identity.EXACT,)
 
     # the interface ---------------------------------------------------------------------------------------
     def step(self, world: World, call: Call) -> tuple[World, ...]:
@@ -79,7 +82,26 @@ class Model:
 
     # dispatch --------------------------------------------------------------------------------------------
     def branches(self, world: World, call: Call) -> list[Branch]:
-        """Every branch the model considers for ``call``: allowed ones carry a world."""
+        """Every branch the model considers for ``call``: allowed ones carry a world. A call that names a code by
+        a spelling some reading of code identity equates with a known one, while the world's reading is open,
+        splits the world: one per reading the server has not refuted (``contract_tests.model.identity``)."""
+        if world.identity is None and len(self.readings) > 1 and identity.splits(world, call):
+            found: list[Branch] = []
+            for reading in self.readings:
+                if not identity.refuted(world, reading):
+                    found += self._read_as(replace(world, identity=reading), call, reading)
+            return found
+        if world.identity is not None:
+            return self._read_as(world, call, world.identity)
+        return self._judged(world, call)
+
+    def _read_as(self, world: World, call: Call, reading: str) -> list[Branch]:
+        """The branches of ``call`` respelled as ``reading`` reads it; reasons say which reading they are."""
+        found = self._judged(*identity.respelled(world, call, reading))
+        return [b if b.world is not None else Branch(None, f"(codes compared {reading}) {b.why}") for b in found]
+
+    def _judged(self, world: World, call: Call) -> list[Branch]:
+        """The branches of ``call`` with every code named byte-exact, as the model tracks it."""
         envelope = call.envelope
         if envelope is not None:
             shape = _envelope_problem(envelope, call)
@@ -288,6 +310,10 @@ class Model:
             if code in listed:
                 return [Branch(None, f"export_all lists {code!r} twice")]
             listed[code] = item
+        if world.identity is not None:
+            twice = identity.listed_twice(program, list(listed), world.identity)
+            if twice:
+                return [Branch(None, f"export_all lists {twice[0]!r} and {twice[1]!r}, one code when compared so")]
         found: list[Branch] = []
         for world_after, draws_left in _assign_draws(program, listed):
             found.append(self._check_listing(world, world_after, draws_left, listed))
@@ -361,10 +387,17 @@ class Model:
         return self._decide(world, call, need, lambda: [self._read(world, program, state, call)])
 
     def _learn(self, world: World, program: Program, call: Call, code: str) -> list[Branch]:
-        """get of a code the model does not track: what the answer shows becomes known."""
+        """get of a code the model does not track: what the answer shows becomes known (under the spelling shown,
+        which the world's reading of code identity must equate with the one asked for)."""
         data = (call.envelope or {}).get("data")
         if not isinstance(data, dict):
             return [Branch(world)]
+        shown = data.get("code")
+        if isinstance(shown, str):
+            key = identity.KEYS[world.identity or identity.EXACT]
+            if key(shown) != key(code):
+                return [Branch(None, f"get answered code {shown!r}, asked for {code!r}")]
+            code = shown
         holder = data.get("database_id"), data.get("profile_id")
         state = Code(
             code,
@@ -385,7 +418,9 @@ class Model:
         if not isinstance(data, dict):
             return Branch(None, f"get of {name!r} answered error 0 without an object in data")
         if data.get("code") != name:
-            return Branch(None, f"get answered code {data.get('code')!r}, asked for {name!r} (byte-exact)")
+            return Branch(
+                None, f"get answered code {data.get('code')!r}, asked for {name!r} (a code keeps its spelling)"
+            )
         if data.get("loyalty_id") != program.id:
             return Branch(None, f"get answered loyalty_id {data.get('loyalty_id')!r}, asked for {program.id}")
         if bool(data.get("is_attached")) != state.is_attached:
@@ -700,7 +735,7 @@ def _import_items(
     good = bad500 = 0
     for index, (code, kind, item) in enumerate(zip(codes, expected, data, strict=True)):
         if not isinstance(item, dict) or item.get("code") != code:
-            return f"import item {index} is {item!r}, for code {code!r} (request order, byte-exact)"
+            return f"import item {index} is {item!r}, for code {code!r} (request order, the spelling sent)"
         error = item.get("error")
         if kind == "new" and not _item_is(error, new_item):
             return f"import item {index} ({code!r}, new) has error {error!r}, the rules say {new_item!r}"

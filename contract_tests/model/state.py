@@ -8,6 +8,7 @@ not track are unknown to it, except those ``absent`` (known not to be held, e.g.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
@@ -51,13 +52,27 @@ class Code:
 
 class Codes:
     """An immutable mapping code -> ``Code`` (copy on write), hashed by content: the XOR of its entries' hashes,
-    so a copy with one entry replaced rehashes in O(1) (a program of 100,000 codes is copied, not rehashed)."""
+    so a copy with one entry replaced rehashes in O(1) (a program of 100,000 codes is copied, not rehashed).
 
-    __slots__ = ("_hash", "_items")
+    ``index`` keeps the codes by a key (a reading of code identity: ``contract_tests.model.identity``), built on
+    first use and carried to each copy, so a copy with one more code does not recompute every key."""
+
+    __slots__ = ("_hash", "_indexes", "_items")
 
     def __init__(self, items: dict[str, Code] | None = None, *, _hash: int | None = None) -> None:
         self._items: dict[str, Code] = dict(items or {})
         self._hash: int | None = _hash
+        self._indexes: dict[str, tuple[Callable[[str], str], dict[str, str]]] = {}
+
+    def index(self, name: str, key: Callable[[str], str]) -> dict[str, str]:
+        """The codes by ``key`` (named ``name``): key -> the first code with it. Read-only: shared by copies."""
+        cached = self._indexes.get(name)
+        if cached is None:
+            found: dict[str, str] = {}
+            for code in self._items:
+                found.setdefault(key(code), code)
+            cached = self._indexes[name] = (key, found)
+        return cached[1]
 
     def get(self, code: str) -> Code | None:
         return self._items.get(code)
@@ -83,6 +98,10 @@ class Codes:
         copy._items = items  # already a fresh dict: no second copy
         if self._hash is not None:
             copy._hash = self._hash ^ hash((state.code, state)) ^ (hash((state.code, old)) if old is not None else 0)
+        for name, (key, found) in self._indexes.items():
+            if old is None and key(state.code) not in found:
+                found = {**found, key(state.code): state.code}
+            copy._indexes[name] = (key, found)
         return copy
 
     def __eq__(self, other: object) -> bool:
@@ -143,12 +162,14 @@ class Program:
 
 @dataclass(frozen=True)
 class World:
-    """Everything the model knows: the target's database and profiles, and its programs."""
+    """Everything the model knows: the target's database and profiles, its programs, and the server's reading of
+    code identity once an answer showed it (``contract_tests.model.identity``)."""
 
     db_id: int
     profiles: tuple[Profile, ...]
     programs: tuple[Program, ...]
     api_version: str = "72"
+    identity: str | None = None  # the server's reading of code identity (x-code-identity); None: not shown yet
 
     def program(self, program_id: object) -> Program | None:
         for program in self.programs:

@@ -1,6 +1,8 @@
 """Faults only the model-based state machine catches (issue 18): wrong in places no rule case, postcondition or
-invariant looks at — a code repeated inside one import request, and ``is_expired`` of a code past its expiry date
-(the other tests never expire a code). ``make power`` runs them with ``--oracle '[model <op>]'``.
+invariant looks at — a code repeated inside one import request, ``is_expired`` of a code past its expiry date
+(the other tests never expire a code), and codes compared one way on import and another on get (only the model's
+code identity readings, ``x-code-identity``, send another spelling of a held code). ``make power`` runs them with
+``--oracle '[model <op>]'``.
 """
 
 from __future__ import annotations
@@ -46,3 +48,28 @@ records_edited(
     oracles=("[model get]",),
     edit=_never_expired,
 )
+
+
+@handler_fault(
+    "code-case-inconsistent",
+    "import calls a code that differs from a held one only in letter case a duplicate (it compares codes "
+    "case-insensitively), while get, attach, detach, activate and update compare them exactly: no one reading of "
+    "code identity explains both",
+    op="import",
+    oracles=("[model import]", "[model get]"),
+)
+def _code_case_inconsistent(faithful: Handler, ctx: Context, request: Request) -> Envelope:
+    program = program_of(ctx, request)
+    codes: list[str] = request["codes"]
+    with ctx.store.lock:  # the fault's own index: one pass over the program per import (test seeds are small)
+        folded = {code.casefold() for code in program.codes}
+        variants = {i for i, code in enumerate(codes) if code not in program.codes and code.casefold() in folded}
+    if not variants:
+        return faithful(ctx, request)
+    kept = [code for i, code in enumerate(codes) if i not in variants]
+    envelope = faithful(ctx, dict(request, codes=kept))
+    served = iter(envelope["data"])
+    duplicate = {"error": errors.DUPLICATED.code, "error_text": errors.DUPLICATED.text}
+    envelope["data"] = [dict(duplicate, code=code) if i in variants else next(served) for i, code in enumerate(codes)]
+    envelope["duplicated"] += len(variants)
+    return envelope

@@ -30,8 +30,14 @@ SECOND_TOKEN = "second-server-token"
 SECOND_CONFIGS: dict[str, dict[str, str]] = {
     # text/xml answers, HTTP 400/401 statuses, error envelopes without data, null and "" read as absent,
     # integer field_value accepted; the other reading of each contradiction the spec takes a stance on
-    # (no matching: the identifier sent decides; integer format; matching email_profile)
-    "text-xml-http-status": {"INDEP_HTTP_STATUS": "1", "INDEP_ERROR_NO_DATA": "1", "INDEP_READINGS": "1"},
+    # (no matching: the identifier sent decides; integer format; matching email_profile), and of the code identity
+    # the spec takes where the docs are silent (x-code-identity: case and whitespace around a code do not count)
+    "text-xml-http-status": {
+        "INDEP_HTTP_STATUS": "1",
+        "INDEP_ERROR_NO_DATA": "1",
+        "INDEP_READINGS": "1",
+        "INDEP_CODE_IDENTITY": "case-insensitive-trimmed",
+    },
     # application/xml, strict null, string-only field_value, unused identifiers ignored, other state choices,
     # HTTP 400/401 statuses
     "probe2-strict": {
@@ -41,12 +47,13 @@ SECOND_CONFIGS: dict[str, dict[str, str]] = {
         "INDEP_FV_STRING_ONLY": "1",
         "INDEP_IGNORE_UNUSED": "1",
         "INDEP_HTTP_STATUS": "1",
+        "INDEP_CODE_IDENTITY": "case-insensitive",  # another reading of x-code-identity
     },
     # the Russian attach page's program setting, declared in the target file (program_settings): no program
     # creates codes (an unknown code is refused, an empty pool stays empty) ...
     "creation-off": {"INDEP_NO_CREATE": "11,12,13"},
     # ... or every program does, and an attach without a code creates one when none is free
-    "creation-on": {"INDEP_CREATE_ON_EMPTY": "1"},
+    "creation-on": {"INDEP_CREATE_ON_EMPTY": "1", "INDEP_CODE_IDENTITY": "trimmed"},
 }
 _EVERY = ("personal", "universal", "exhausted")
 SECOND_TARGET_EXTRAS: dict[str, dict[str, Any]] = {

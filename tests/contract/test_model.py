@@ -13,10 +13,11 @@ from typing import Any
 
 import pytest
 
-from contract_tests.model import Call, Code, Codes, Model, Window, World, initial_world
+from contract_tests.model import Call, Code, Codes, Model, Window, World, identity, initial_world
 from contract_tests.model.state import Program
 from contract_tests.target import parse_target
 from promo_spec import load_spec
+from promo_spec.code_identity import reading_names
 from promo_spec.rules import Rule
 
 NOW = datetime(2026, 6, 1, 12, 0, 0, tzinfo=UTC)
@@ -257,16 +258,151 @@ def test_import_repeats_inside_one_request_are_stored_once_and_never_counted_as_
     assert not model.step(state, call("import", body, miscounted))
 
 
-def test_codes_are_byte_exact() -> None:
-    model, state = MODELS["72"], world(codes={PERSONAL: [attached("Case-1")]})
-    body = {"loyalty_id": PERSONAL, "codes": ["case-1", "Case-1 "]}
-    items = [{"code": c, "error": 0, "error_text": ""} for c in body["codes"]]
-    assert model.step(state, call("import", body, dict(OK, data=items, inserted=2, duplicated=0)))
-    as_duplicate = [dict(items[0], error=500), items[1]]
-    assert not model.step(state, call("import", body, dict(OK, data=as_duplicate, inserted=1, duplicated=1)))
-    answer = success_answer("get", state, {"loyalty_id": PERSONAL, "code": "Case-1"})
-    respelled = dict(answer, data=dict(answer["data"], code="CASE-1"))
-    assert not model.step(state, call("get", {"loyalty_id": PERSONAL, "code": "Case-1"}, respelled))
+# code identity (x-code-identity): every reading the spec lists, one per server --------------------------------
+READINGS = SPECS["72"].code_identity.readings  # type: ignore[union-attr]
+HELD = "Case-1"
+
+
+def _import_answer(codes: list[str], errors: list[int], shown: list[str] | None = None) -> dict[str, Any]:
+    items = [
+        {"code": c, "error": e, "error_text": "" if e == 0 else "Promocode duplicated"}
+        for c, e in zip(shown or codes, errors, strict=True)
+    ]
+    inserted = sum(1 for e in errors if e == 0)
+    return dict(OK, data=items, inserted=inserted, duplicated=len(errors) - inserted, discarded_by_limit=0)
+
+
+def _get(state: World, code: str, *, found: bool, shown: str = HELD) -> Call:
+    """get of ``code`` answered with the held code's data (spelled ``shown``), or refused."""
+    body = {"loyalty_id": PERSONAL, "code": code}
+    if not found:
+        return call("get", body, REFUSED)
+    program = state.program(PERSONAL)
+    held = program.codes.get(HELD) if program is not None else None
+    assert program is not None and held is not None
+    return call("get", body, dict(OK, data=dict(info(held, program), code=shown)))
+
+
+def _readings(worlds: tuple[World, ...]) -> set[str | None]:
+    return {w.identity for w in worlds}
+
+
+def _one_step(worlds: tuple[World, ...], make: Any) -> tuple[World, ...]:
+    model = MODELS["72"]
+    return tuple(dict.fromkeys(after for w in worlds for after in model.step(w, make(w))))
+
+
+def test_every_reading_of_the_vocabulary_has_a_key() -> None:
+    assert set(identity.KEYS) == set(reading_names())
+    assert READINGS[0] == "exact" and set(READINGS) == set(reading_names())
+    assert MODELS["72"].readings == READINGS
+
+
+def test_codes_named_exactly_never_split_the_world() -> None:
+    """The ordinary case costs nothing: fresh codes and codes named byte-exact leave the reading open."""
+    model, state = MODELS["72"], world(codes={PERSONAL: [attached(HELD)]})
+    body = {"loyalty_id": PERSONAL, "codes": ["N-1", "N-2"]}
+    (after,) = model.step(state, call("import", body, _import_answer(body["codes"], [0, 0])))
+    (read,) = model.step(after, _get(after, HELD, found=True))
+    assert after.identity is None and read.identity is None
+    assert identity.decided([read]) == ()
+
+
+# each reading: (the variant that shows it first, its import answered as a duplicate?, the readings still open,
+# the request that leaves it alone, and a later answer only another reading explains)
+SHOWN_BY = {
+    "exact": ("case-1", False, {"exact", "trimmed"}, " Case-1", "Case-1 "),
+    "case-insensitive": ("CASE-1", True, {"case-insensitive", "case-insensitive-trimmed"}, " Case-1", "case-1 "),
+    "trimmed": (" Case-1", True, {"trimmed", "case-insensitive-trimmed"}, "CASE-1", "case-1"),
+    "case-insensitive-trimmed": (" case-1", True, {"case-insensitive-trimmed"}, None, "CASE-1 "),
+}
+
+
+@pytest.mark.parametrize("reading", READINGS)
+def test_each_reading_is_allowed_and_once_shown_the_others_are_not(reading: str) -> None:
+    variant, duplicate, open_after, decider, other = SHOWN_BY[reading]
+    start = world(codes={PERSONAL: [attached(HELD)]})
+    body = {"loyalty_id": PERSONAL, "codes": [variant]}
+    worlds = _one_step((start,), lambda w: call("import", body, _import_answer([variant], [500 if duplicate else 0])))
+    assert _readings(worlds) == open_after
+    if duplicate:  # the item may show the spelling sent or the held one
+        held_spelling = _import_answer([variant], [500], shown=[HELD])
+        assert _readings(_one_step((start,), lambda w: call("import", body, held_spelling))) == open_after
+    if decider is not None:  # a variant the reading does not equate: get refused, the other reading is out
+        worlds = _one_step(worlds, lambda w: _get(w, decider, found=False))
+    assert identity.decided(worlds) == (reading,)
+    # the held code's own spelling still reads as before; a variant the reading equates reads as the held code
+    assert _one_step(worlds, lambda w: _get(w, HELD, found=True))
+    if reading != "exact":
+        assert _one_step(worlds, lambda w: _get(w, variant, found=True, shown=variant))
+        assert not _one_step(worlds, lambda w: _get(w, variant, found=False))
+    # a later answer that only another reading explains
+    if reading == "case-insensitive-trimmed":
+        fresh = {"loyalty_id": PERSONAL, "codes": [other]}
+        later = _one_step(worlds, lambda w: call("import", fresh, _import_answer([other], [0])))
+    else:
+        later = _one_step(worlds, lambda w: _get(w, other, found=True))
+    assert later == ()
+
+
+@pytest.mark.parametrize("reading", [r for r in READINGS if r != "exact"])
+def test_a_variant_names_the_held_code_in_every_operation(reading: str) -> None:
+    """Under a reading that equates the variant, attach, activate, update and detach act on the held code."""
+    model = MODELS["72"]
+    variant = {"case-insensitive": "CASE-1", "trimmed": "Case-1  ", "case-insensitive-trimmed": " CASE-1"}[reading]
+    state = replace(world(codes={PERSONAL: [attached(HELD)]}), identity=reading)
+    profile = {"loyalty_id": PERSONAL, "db_id": 1, "matching": "profile_id", "profile_id": "pa", "code": variant}
+    (held,) = model.step(state, call("attach", profile, OK))
+    code = held.program(PERSONAL).codes.get(HELD)  # type: ignore[union-attr]
+    assert code is not None and code.holders == {A} and variant not in held.program(PERSONAL).codes  # type: ignore[union-attr]
+    (active,) = model.step(held, call("activate", {"loyalty_id": PERSONAL, "code": variant}, OK))
+    assert active.program(PERSONAL).codes.get(HELD).is_activated  # type: ignore[union-attr]
+    expiry = {"loyalty_id": PERSONAL, "code": variant, "expire_date": "2031-02-03T04:05:06Z"}
+    (dated,) = model.step(active, call("update", expiry, OK))
+    assert dated.program(PERSONAL).codes.get(HELD).expire_date == expiry["expire_date"]  # type: ignore[union-attr]
+    released = model.step(dated, call("detach", profile, OK))
+    assert released and all(not w.program(PERSONAL).codes.get(HELD).holders for w in released)  # type: ignore[union-attr]
+    exact = replace(state, identity="exact")  # the same attach under the spec's stance: a new code, created
+    (created,) = model.step(exact, call("attach", profile, OK))
+    assert variant in created.program(PERSONAL).codes and not created.program(PERSONAL).codes.get(HELD).holders  # type: ignore[union-attr]
+
+
+def test_an_import_folding_case_and_a_get_comparing_exactly_fit_no_reading() -> None:
+    """The fault code-case-inconsistent: import calls the variant a duplicate, get then does not know it."""
+    start = world(codes={PERSONAL: [attached(HELD)]})
+    body = {"loyalty_id": PERSONAL, "codes": ["CASE-1"]}
+    worlds = _one_step((start,), lambda w: call("import", body, _import_answer(["CASE-1"], [500])))
+    assert worlds and identity.decided(worlds) == ("case-insensitive", "case-insensitive-trimmed")
+    assert _one_step(worlds, lambda w: _get(w, "CASE-1", found=False)) == ()
+    why = MODELS["72"].explain(worlds[0], _get(worlds[0], "CASE-1", found=False))
+    assert "(codes compared case-insensitive)" in why
+
+
+def test_a_listing_of_two_codes_one_reading_equates_refutes_it() -> None:
+    model = MODELS["72"]
+    incomplete = world(codes={PERSONAL: [attached(HELD)]})
+    incomplete = incomplete.with_program(replace(incomplete.program(PERSONAL), complete=False))  # type: ignore[type-var]
+    listing = dict(OK, data=[{"code": HELD}, {"code": "CASE-1"}])
+    decided = replace(incomplete, identity="case-insensitive")
+    assert not model.step(decided, call("export_all", {"loyalty_id": PERSONAL}, listing))
+    assert "one code when compared so" in model.explain(decided, call("export_all", {"loyalty_id": PERSONAL}, listing))
+    (seen,) = model.step(incomplete, call("export_all", {"loyalty_id": PERSONAL}, listing))
+    assert seen.identity is None  # listed as two codes: a variant named later splits, without the refuted readings
+    refused = model.step(seen, call("get", {"loyalty_id": PERSONAL, "code": "case-1"}, REFUSED))
+    assert _readings(refused) == {"exact", "trimmed"}
+    assert not model.step(seen, _get(seen, "case-1", found=True)), "case-insensitive readings were refuted"
+
+
+def test_a_get_answering_another_spelling_of_an_untracked_code_is_read_as_the_servers_spelling() -> None:
+    model = MODELS["72"]
+    state = world()
+    state = state.with_program(replace(state.program(PERSONAL), complete=False))  # type: ignore[type-var]
+    body = {"loyalty_id": PERSONAL, "code": "case-9"}
+    data = {"code": "CASE-9", "loyalty_id": PERSONAL, "created": T0, "is_attached": False, "attached": "",
+            "is_activated": False, "activated": "", "expire_date": "", "expired": "", "is_expired": False}
+    worlds = model.step(state, call("get", body, dict(OK, data=data)))
+    assert _readings(worlds) == {"case-insensitive", "case-insensitive-trimmed"}
+    assert all("CASE-9" in w.program(PERSONAL).codes for w in worlds)  # type: ignore[union-attr]
 
 
 def test_pool_draw_takes_an_unattached_code_and_the_listing_says_which() -> None:
@@ -495,3 +631,51 @@ def test_a_get_may_show_the_code_a_later_pending_draw_took() -> None:
     (after_f2,) = model.step(neither, call("get", get_f2, b_took))
     get_f3 = {"loyalty_id": PERSONAL, "code": "F-3"}
     assert not model.step(after_f2, call("get", get_f3, dict(free, data=dict(free["data"], code="F-3"))))
+
+
+STAMP = NOW.strftime("%Y-%m-%dT%H:%M:%SZ")  # a time the server stamps during a call
+
+
+def _serve(reading: str, held: dict[str, str], op: str, code: str, *, import_fold: str | None = None) -> Any:
+    """A tiny server comparing codes by ``reading`` (``import_fold``: import compares by another one): the answer
+    to import or get of ``code``; ``held`` maps folded keys to the spelling first imported."""
+    key = identity.KEYS[import_fold or reading] if op == "import" else identity.KEYS[reading]
+    found = next((spelling for spelling in held.values() if key(spelling) == key(code)), None)
+    if op == "import":
+        if found is None:
+            held[identity.KEYS[reading](code)] = code
+        return _import_answer([code], [500 if found else 0])
+    if found is None:
+        return REFUSED
+    data = {"code": found, "loyalty_id": PERSONAL, "created": STAMP, "is_attached": False, "attached": "",
+            "is_activated": False, "activated": "", "expire_date": "", "expired": "", "is_expired": False}
+    return dict(OK, data=data)
+
+
+def _probe(reading: str, *, import_fold: str | None = None) -> tuple[World, ...]:
+    """test_stances.test_code_identity's requests against ``_serve``, judged by the model (fresh names absent)."""
+    code = "ct1-00001-Mixed-Case"
+    spellings = {"lower": "ct1-00001-mixed-case", "padded": "  ct1-00001-Mixed-Case ", "upper": "ct1-00001-MIXED-CASE"}
+    start = world()
+    program = start.program(PERSONAL)
+    assert program is not None
+    fresh = frozenset([code, *spellings.values()])
+    worlds: tuple[World, ...] = (start.with_program(replace(program, complete=False, absent=fresh)),)
+    held: dict[str, str] = {}
+    for op, name in (("import", code), ("get", spellings["lower"]), ("get", spellings["padded"]),
+                     ("import", spellings["upper"]), ("get", spellings["upper"])):
+        body = {"loyalty_id": PERSONAL, "codes": [name]} if op == "import" else {"loyalty_id": PERSONAL, "code": name}
+        answer = _serve(reading, held, op, name, import_fold=import_fold)
+        worlds = _one_step(worlds, lambda w: call(op, body, answer))  # noqa: B023 (called at once)
+        if not worlds:
+            return ()
+    return worlds
+
+
+@pytest.mark.parametrize("reading", READINGS)
+def test_the_identity_probe_tells_every_reading_apart(reading: str) -> None:
+    assert identity.decided(_probe(reading)) == (reading,)
+
+
+def test_the_identity_probe_fails_a_server_that_folds_case_only_on_import() -> None:
+    assert _probe("exact", import_fold="case-insensitive") == ()

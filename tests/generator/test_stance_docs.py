@@ -22,3 +22,22 @@ def test_every_marked_request_property_says_it_is_a_stance() -> None:
                 assert f"`{keyword}` is stance {number}" in rows[name], (op.id, name, keyword)
     attach = (DOCS / "attach.md").read_text(encoding="utf-8")
     assert "`enum` is stance 13 (other pages: `email_profile`)" in attach
+
+
+def test_every_code_parameter_shows_the_code_identity_stance() -> None:
+    """x-code-identity (where the docs are silent) is shown beside every parameter that carries a code."""
+    spec = load_spec()
+    identity = spec.code_identity
+    assert identity is not None
+    for op in spec.operations.values():
+        page = (DOCS / f"{op.id}.md").read_text(encoding="utf-8")
+        rows: dict[str, str] = {}  # the parameter table comes first: each name's first row
+        for line in page.splitlines():
+            if line.startswith("| `"):
+                rows.setdefault(line.split("|")[1].strip().strip("`"), line)
+        for name in ("code", "codes"):
+            if name in op.request_schema.get("properties", {}):
+                row = rows[name]
+                assert f"codes compare `{identity.stance}`" in row, (op.id, row)
+                assert all(f"`{r}`" in row for r in identity.other_readings), (op.id, row)
+        assert "x-code-identity" not in rows.get("loyalty_id", ""), op.id

@@ -313,6 +313,11 @@ def get_never_expired(api: Api) -> bool:
     return bool(stored) and api.info("P11-0001")["is_expired"] is False
 
 
+def code_case_inconsistent(api: Api) -> bool:
+    envelope = api.ok("import", loyalty_id=PERSONAL, codes=["p11-0001"])
+    return envelope["data"][0]["error"] != 0 and "p11-0001" not in api.app.store.programs[PERSONAL].codes
+
+
 DETECTORS: dict[str, Detector] = {
     "restricted-reattach": restricted_reattach,
     "unknown-code-rejected": unknown_code_rejected,
@@ -362,6 +367,7 @@ DETECTORS: dict[str, Detector] = {
     "export-other-program": export_other_program,
     "import-repeat-inserted": import_repeat_inserted,
     "get-never-expired": get_never_expired,
+    "code-case-inconsistent": code_case_inconsistent,
 }
 
 

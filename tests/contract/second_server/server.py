@@ -97,11 +97,36 @@ class Code:
         self.seq = seq
 
 
+# SILENT: whether letter case or whitespace around a code matter. INDEP_CODE_IDENTITY=case-insensitive, trimmed
+# or case-insensitive-trimmed compares codes so (a trailing-space-insensitive or case-insensitive collation): the
+# code keeps the spelling it was first imported with; default: exact strings.
+CODE_IDENTITY = os.environ.get("INDEP_CODE_IDENTITY") or "exact"
+_FOLD = {
+    "exact": lambda c: c,
+    "case-insensitive": lambda c: c.lower(),
+    "trimmed": lambda c: c.strip(),
+    "case-insensitive-trimmed": lambda c: c.strip().lower(),
+}[CODE_IDENTITY]
+
+
+class Codes(dict):
+    """Codes by their folded spelling (CODE_IDENTITY); each keeps its own."""
+
+    def __contains__(self, code: object) -> bool:
+        return isinstance(code, str) and super().__contains__(_FOLD(code))
+
+    def get(self, code, default=None):
+        return super().get(_FOLD(code), default) if isinstance(code, str) else default
+
+    def __setitem__(self, code: str, value: Code) -> None:
+        super().__setitem__(_FOLD(code), value)
+
+
 class Program:
     def __init__(self, pid: int, universal: bool):
         self.id = pid
         self.universal = universal
-        self.codes: dict[str, Code] = {}
+        self.codes: dict[str, Code] = Codes()
         self.seq = 0
 
     def add(self, code: str) -> Code:
