@@ -313,6 +313,17 @@ def get_never_expired(api: Api) -> bool:
     return bool(stored) and api.info("P11-0001")["is_expired"] is False
 
 
+def pool_forgets_detached(api: Api) -> bool:
+    codes = api.app.store.programs[PERSONAL].codes
+    for _ in range(len(codes)):  # every code of program 11 drawn: the pool is empty afterwards
+        api.call("attach", db_id=1, loyalty_id=PERSONAL, **who(ALICE))
+    api.call("detach", db_id=1, loyalty_id=PERSONAL, code="P11-0001", **who(ALICE))
+    # read from the state: draws that attach nothing (attach-noop, pool-draw-noop) or a detach that frees nothing
+    # (detach-noop) leave no drained pool with one code given back
+    given_back = not codes["P11-0001"].holders and all(s.holders for c, s in codes.items() if c != "P11-0001")
+    return given_back and api.call("attach", db_id=1, loyalty_id=PERSONAL, **who(ALICE))["error"] != 0
+
+
 DETECTORS: dict[str, Detector] = {
     "restricted-reattach": restricted_reattach,
     "unknown-code-rejected": unknown_code_rejected,
@@ -362,6 +373,7 @@ DETECTORS: dict[str, Detector] = {
     "export-other-program": export_other_program,
     "import-repeat-inserted": import_repeat_inserted,
     "get-never-expired": get_never_expired,
+    "pool-forgets-detached": pool_forgets_detached,
 }
 
 
