@@ -1,15 +1,17 @@
-"""Faults only the model-based state machine catches (issue 18): wrong in places no rule case, postcondition or
-invariant looks at — a code repeated inside one import request, ``is_expired`` of a code past its expiry date
-(the other tests never expire a code), and codes compared one way on import and another on get (only the model's
-code identity readings, ``x-code-identity``, send another spelling of a held code). ``make power`` runs them with
-``--oracle '[model <op>]'``.
+"""Faults only the model-judged tests catch (issue 18): wrong in places no rule case, postcondition or invariant
+looks at — a code repeated inside one import request, ``is_expired`` of a code past its expiry date (only the
+model-based machine and the rare states expire a code), codes compared one way on import and another on get (only
+the model's code identity readings, ``x-code-identity``, send another spelling of a held code), a pool that forgets
+a code given back (only the pool drain drains a program). ``make power`` runs them with ``--oracle '[model <op>]'``.
 """
 
 from __future__ import annotations
 
+from collections import deque
+
 from mock_server import errors
 from mock_server.faults.wrapping import Record, handler_fault, records_edited
-from mock_server.handlers import Context, Envelope, Request, program_of
+from mock_server.handlers import Context, Envelope, Request, code_of, program_of
 from mock_server.parts import Handler
 
 
@@ -72,4 +74,20 @@ def _code_case_inconsistent(faithful: Handler, ctx: Context, request: Request) -
     duplicate = {"error": errors.DUPLICATED.code, "error_text": errors.DUPLICATED.text}
     envelope["data"] = [dict(duplicate, code=code) if i in variants else next(served) for i, code in enumerate(codes)]
     envelope["duplicated"] += len(variants)
+    return envelope
+
+
+@handler_fault(
+    "pool-forgets-detached",
+    "a code detached (free again) is never drawn again: a program whose free codes were all drawn refuses a draw "
+    "while the detached code is free",
+    op="detach",
+    oracles=("[model attach]",),
+)
+def _pool_forgets_detached(faithful: Handler, ctx: Context, request: Request) -> Envelope:
+    envelope = faithful(ctx, request)  # refusals raise: only a detach that succeeded gets here
+    program = program_of(ctx, request)
+    with ctx.store.lock:
+        code = code_of(program, request["code"]).code
+        program.pool = deque(entry for entry in program.pool if entry != code)
     return envelope

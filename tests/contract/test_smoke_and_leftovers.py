@@ -63,8 +63,9 @@ def _collected(url: str, profile: str, work: Path) -> set[str]:
 
 
 def test_smoke_and_mutation_profiles_leave_out_what_they_say(tmp_path: Path) -> None:
-    """smoke leaves out both machines' long relatives; mutation keeps the documented-steps machine (it kills mutants
-    the model-based machine's short runs miss) and leaves out the concurrent histories."""
+    """smoke leaves out both machines' long relatives, the pool drain and the rare states (over its 500 requests);
+    mutation keeps the documented-steps machine, the drain and the rare states (they kill mutants nothing else
+    sees) and leaves out the concurrent histories."""
     with start_background(port=0, token=TOKEN) as server:
         everything, smoke, mutation = (_collected(server.url, p, tmp_path) for p in ("default", "smoke", "mutation"))
     left_out_by_smoke = {
@@ -72,7 +73,14 @@ def test_smoke_and_mutation_profiles_leave_out_what_they_say(tmp_path: Path) -> 
         "contract_tests/test_stances.py",
         "contract_tests/test_state_machine.py",
         "contract_tests/test_histories_are_linearizable.py",
+        "contract_tests/test_pool_drain.py",
+        "contract_tests/test_rare_states.py",
+    }
+    kept_by_mutation = {
+        "contract_tests/test_state_machine.py",
+        "contract_tests/test_pool_drain.py",
+        "contract_tests/test_rare_states.py",
     }
     assert left_out_by_smoke <= everything
     assert everything - smoke == left_out_by_smoke
-    assert everything - mutation == left_out_by_smoke - {"contract_tests/test_state_machine.py"}
+    assert everything - mutation == left_out_by_smoke - kept_by_mutation

@@ -318,6 +318,17 @@ def code_case_inconsistent(api: Api) -> bool:
     return envelope["data"][0]["error"] != 0 and "p11-0001" not in api.app.store.programs[PERSONAL].codes
 
 
+def pool_forgets_detached(api: Api) -> bool:
+    codes = api.app.store.programs[PERSONAL].codes
+    for _ in range(len(codes)):  # every code of program 11 drawn: the pool is empty afterwards
+        api.call("attach", db_id=1, loyalty_id=PERSONAL, **who(ALICE))
+    api.call("detach", db_id=1, loyalty_id=PERSONAL, code="P11-0001", **who(ALICE))
+    # read from the state: draws that attach nothing (attach-noop, pool-draw-noop) or a detach that frees nothing
+    # (detach-noop) leave no drained pool with one code given back
+    given_back = not codes["P11-0001"].holders and all(s.holders for c, s in codes.items() if c != "P11-0001")
+    return given_back and api.call("attach", db_id=1, loyalty_id=PERSONAL, **who(ALICE))["error"] != 0
+
+
 DETECTORS: dict[str, Detector] = {
     "restricted-reattach": restricted_reattach,
     "unknown-code-rejected": unknown_code_rejected,
@@ -368,6 +379,7 @@ DETECTORS: dict[str, Detector] = {
     "import-repeat-inserted": import_repeat_inserted,
     "get-never-expired": get_never_expired,
     "code-case-inconsistent": code_case_inconsistent,
+    "pool-forgets-detached": pool_forgets_detached,
 }
 
 
