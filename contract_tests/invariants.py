@@ -13,6 +13,7 @@ from typing import Any
 
 from contract_tests.model.semantics import instant
 from contract_tests.observed import Observed, Subject
+from contract_tests.world import busy_codes
 
 INVARIANTS = ("restricted-single-holder", "get-export-agree", "codes-persist", "timestamps")  # the [invariant <name>]s
 STAMPS = ("created", "attached", "activated")  # expire_date is set by update to any instant: not monotonic
@@ -66,7 +67,7 @@ class History:
     def _persist(self, look: Observed) -> list[str]:
         problems = []
         for program, listing in sorted(look.exported.items()):
-            gone = sorted(self.codes.get(program, set()) - set(listing))
+            gone = sorted(self.codes.get(program, set()) - listing.keys())
             if gone:
                 problems.append(
                     f"[invariant codes-persist] program {program} no longer lists {gone[:3]!r}"
@@ -85,8 +86,9 @@ class History:
     def _times(self, look: Observed) -> list[str]:
         seen: list[tuple[int, str, str, str]] = []
         for program, listing in look.exported.items():
-            for code, entry in listing.items():
-                if entry.attached or entry.activated:  # a free code has no times to judge
+            for code in sorted(busy_codes(listing)):  # a free code has no times to judge
+                entry = listing.get(code)
+                if entry is not None and (entry.attached or entry.activated):
                     seen += [(program, code, "attached", entry.attached), (program, code, "activated", entry.activated)]
         problems = []
         for (program, code), info in look.gets.items():

@@ -20,7 +20,9 @@ from contract_tests.wire_oracles import status_problem
 from contract_tests.world import (
     Change,
     ContractViolation,
+    Listing,
     Snapshot,
+    busy_codes,
     describe_changes,
     diff,
     get_code,
@@ -123,14 +125,18 @@ def _state(look: Observed, program: int, codes: list[str]) -> str:
 
 def _view(program: int, gets: dict[str, dict[str, Any] | None], exported: Snapshot) -> Snapshot:
     """The program as this case saw it: the codes it named as get reports them, over export_all when taken."""
-    view = dict(exported.get(program, {}))
+    listed = exported.get(program, {})
+    view = dict(listed)
+    busy = set(busy_codes(listed))
     for code, info in gets.items():
         entry = entry_of(info)
         if entry is None:
             view.pop(code, None)
+            busy.discard(code)
         else:
             view[code] = entry
-    return {program: view}
+            busy.add(code)  # a superset is safe: only busy codes are compared
+    return {program: Listing.of(view, busy)}
 
 
 def _shape(changes: dict[tuple[int, str], Change]) -> list[tuple[int, bool, bool, bool, bool]]:

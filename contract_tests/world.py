@@ -30,6 +30,35 @@ class Entry:
 
 FREE = Entry()  # one shared entry for every free code: a program of 100k codes is mostly free ones
 
+
+class Listing(dict[str, Entry]):
+    """One program's codes as export_all lists them, read-only, with ``busy``: the codes whose entry is not the
+    shared FREE (attached or activated), so that a diff or a look at the times of a 100k-code program reads the
+    few busy codes, not all of them. Build one with ``Listing.of``; a changed listing is a new one."""
+
+    busy: frozenset[str]
+
+    @classmethod
+    def of(cls, entries: dict[str, Entry], busy: Iterable[str] | None = None) -> Listing:
+        """A listing of ``entries``; ``busy`` when the caller knows it (else found: one pass over the entries)."""
+        made = cls(entries)
+        made.busy = frozenset(busy) if busy is not None else frozenset(c for c, e in entries.items() if e is not FREE)
+        return made
+
+    def _read_only(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("a Listing is read-only: build a new one with Listing.of")
+
+    __setitem__ = __delitem__ = pop = popitem = update = setdefault = clear = __ior__ = _read_only
+
+
+def busy_codes(listing: dict[str, Entry]) -> frozenset[str] | set[str]:
+    """The codes of ``listing`` whose entry is not FREE (known for a Listing, found for any other dict)."""
+    if type(listing) is Listing:
+        return listing.busy
+    free = FREE
+    return {code for code, entry in listing.items() if entry is not free}
+
+
 Snapshot = dict[int, dict[str, Entry]]
 Change = tuple[Entry | None, Entry | None]
 
@@ -48,6 +77,7 @@ def export_program(client: Client, program: int, *, exchange: Exchange | None = 
     if not isinstance(data, list):
         raise ContractViolation(f"export_all of program {program} gave no list\n{client.describe(exchange)}")
     found: dict[str, Entry] = {}
+    busy: list[str] = []
     for item in data:
         if type(item) is dict and len(item) == 1:  # a free code, as most of a big program's are: {"code": ...}
             code = item.get("code")
@@ -58,8 +88,12 @@ def export_program(client: Client, program: int, *, exchange: Exchange | None = 
         if not isinstance(code, str):
             raise ContractViolation(f"export_all item without a code: {item!r}\n{client.describe(exchange)}")
         attached, activated = item.get("attached"), item.get("activated")
-        found[code] = Entry(str(attached or ""), str(activated or "")) if attached or activated else FREE
-    return found
+        if attached or activated:
+            found[code] = Entry(str(attached or ""), str(activated or ""))
+            busy.append(code)
+        else:
+            found[code] = FREE
+    return Listing.of(found, busy)
 
 
 def snapshot(client: Client, programs: Iterable[int]) -> Snapshot:
@@ -74,10 +108,11 @@ def diff(before: Snapshot, after: Snapshot) -> dict[tuple[int, str], Change]:
         old, new = before.get(program, {}), after.get(program, {})
         added, removed = new.keys() - old.keys(), old.keys() - new.keys()
         # most entries are the one shared FREE: only codes with another entry on either side can have changed
-        kept = {c for c, e in new.items() if e is not FREE} | {c for c, e in old.items() if e is not FREE}
+        kept = busy_codes(new) | busy_codes(old)
         for code in kept - added - removed:
-            if old[code] != new[code]:
-                changes[(program, code)] = (old[code], new[code])
+            was, now = old.get(code), new.get(code)  # busy may name a code neither lists (a superset is safe)
+            if was != now:
+                changes[(program, code)] = (was, now)
         changes.update({(program, code): (None, new[code]) for code in added})
         changes.update({(program, code): (old[code], None) for code in removed})
     return changes

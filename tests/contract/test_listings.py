@@ -41,3 +41,31 @@ def test_the_codes_a_request_names() -> None:
     assert named_codes("attach", {"code": "A"}) == {"A"}
     assert named_codes("attach", {}) is None  # a pool draw: any code
     assert named_codes("import", {"codes": "A"}) is None  # not a list: whatever the server makes of it
+
+
+# -- a Listing's busy codes: what a diff of two 100k-code listings reads ---------------------------------------------
+
+
+def test_a_listing_knows_its_busy_codes_and_stays_read_only() -> None:
+    import pytest
+
+    from contract_tests.world import Listing, busy_codes
+
+    listing = Listing.of({"A": FREE, "B": Entry(attached="t"), "C": Entry(activated="t")})
+    assert busy_codes(listing) == {"B", "C"} == busy_codes(dict(listing))  # a plain dict: found by a pass
+    with pytest.raises(TypeError):
+        listing["A"] = Entry(attached="t")  # a changed listing is a new one: busy could not follow
+
+
+def test_a_diff_of_listings_sees_every_change_busy_or_not() -> None:
+    from contract_tests.world import Listing, diff
+
+    old = Listing.of({"A": FREE, "B": Entry(attached="t"), "GONE": FREE, "X": FREE})
+    new = Listing.of({"A": Entry(attached="u"), "B": FREE, "NEW": FREE, "X": FREE}, busy=["A", "ABSENT"])
+    assert diff({11: old}, {11: new}) == {
+        (11, "A"): (FREE, Entry(attached="u")),
+        (11, "B"): (Entry(attached="t"), FREE),
+        (11, "GONE"): (FREE, None),
+        (11, "NEW"): (None, FREE),
+    }
+    assert diff({11: old}, {11: dict(old)}) == {}
