@@ -238,7 +238,7 @@ def reports_listed(c: Checked) -> list[str]:
         return ["export_all data is not a list"]
     listed = {item.get("code"): item for item in data if isinstance(item, dict)}
     problems = []
-    if {x for x in listed if not c.suite.foreign(str(x))} != {x for x in c.after[sc.program] if not c.suite.foreign(x)}:
+    if c.suite.without_foreign(listed) != c.suite.without_foreign(c.after[sc.program]):
         problems.append("export_all does not list exactly the program's codes")
     item = listed.get(sc.code)
     if item is None or not item.get("attached") or item.get("activated"):

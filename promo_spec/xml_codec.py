@@ -89,6 +89,7 @@ class _Reader:
         self._kinds: dict[int, set[str]] = {}
         self._shape: dict[int, tuple[dict[str, Any], set[str]]] = {}
         self._items: dict[int, Any] = {}
+        self._flat: dict[int, bool] = {}
         self._keep: list[Any] = []  # the nodes whose id() keys the caches stay alive for the read
 
     def kinds(self, schema: Any) -> set[str]:
@@ -135,8 +136,28 @@ class _Reader:
             return {}
         return text
 
+    def flat(self, schema: Any) -> bool:
+        """Whether every property of ``schema`` reads as text (an export_all item): no arrays to fill in."""
+        found = self._flat.get(id(schema))
+        if found is None:
+            props, required = self.shape(schema)
+            found = self._flat[id(schema)] = not required - props.keys() and all(
+                self.kinds(sub) <= {"string"} for sub in props.values()
+            )
+            self._keep.append(schema)
+        return found
+
     def object(self, element: ET.Element, schema: Any) -> dict[str, Any]:
         props, required = self.shape(schema)
+        if self.flat(schema):  # each child a single text element: its text, as scalar() would read it
+            simple: dict[str, Any] = {}
+            for child in element:
+                tag = child.tag
+                if not isinstance(tag, str) or len(child) or tag in simple:
+                    break
+                simple[tag] = child.text or ""
+            else:
+                return simple
         groups: dict[str, list[ET.Element]] = {}
         for child in element:
             if not isinstance(child.tag, str):

@@ -293,3 +293,28 @@ def test_an_export_of_many_codes_reads_back_as_its_json_twin() -> None:
     items.append({"code": "A&<b>", "attached": "2024-04-01T12:39:34Z", "activated": "2024-04-01T12:40:00Z"})
     envelope = {"data": items, "error": 0, "error_text": "Successful operation"}
     assert parse_xml(to_xml(envelope), schema) == envelope
+
+
+_TEXTS = st.one_of(
+    st.none(), st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=6)
+)
+_CHILDREN = st.tuples(st.sampled_from(["code", "attached", "activated", "other"]), _TEXTS, st.booleans())
+
+
+@given(st.lists(_CHILDREN, max_size=5))
+def test_a_flat_items_fast_read_equals_the_general_read(children: list[tuple[str, str | None, bool]]) -> None:
+    from promo_spec import load_spec
+    from promo_spec.xml_codec import _Reader
+
+    class General(_Reader):
+        def flat(self, schema: Any) -> bool:
+            return False
+
+    item_schema = load_spec().operations["export_all"].response_schema["properties"]["data"]["anyOf"][0]["items"]
+    element = ET.Element("data")
+    for tag, text, nested in children:
+        child = ET.SubElement(element, tag)
+        child.text = text
+        if nested:
+            ET.SubElement(child, "inner").text = "x"
+    assert _Reader().object(element, item_schema) == General().object(element, item_schema)
