@@ -18,7 +18,7 @@ from typing import Any
 from contract_tests.model import identity
 from contract_tests.model.call import Call
 from contract_tests.model.rules import Requirement, RuleBook, situation
-from contract_tests.model.state import ANY_TIME, Code, Codes, Draw, Holder, Program, Stamp, Window, World
+from contract_tests.model.state import ANY_TIME, Code, Draw, Holder, Program, Stamp, Window, World
 from contract_tests.validity import verdict
 from promo_spec import Spec
 
@@ -322,11 +322,15 @@ class Model:
     def _check_listing(
         self, world: World, program: Program, draws_left: tuple[Draw, ...], listed: dict[str, dict[str, Any]]
     ) -> Branch:
-        codes = dict((c.code, c) for c in program.codes.values())
-        for name, state in codes.items():
+        held = program.codes
+        changed: list[Code] = []
+        for name, state in held.items():
             item = listed.get(name)
             if item is None:
                 return Branch(None, f"export_all does not list {name!r}, which the program holds")
+            if len(item) == 1 and not state.holders and state.activated is None:
+                continue  # a free code listed bare (most of a big program): nothing to check or pin
+            original = state
             for field_name, stamp, should in (
                 ("attached", state.attached, state.is_attached),
                 ("activated", state.activated, state.is_activated),
@@ -347,20 +351,23 @@ class Model:
                         if field_name == "attached"
                         else replace(state, activated=pinned)
                     )
-            codes[name] = state
+            if state is not original:
+                changed.append(state)
         for name, item in listed.items():
-            if name in codes:
+            if name in held:
                 continue
             if program.complete or name in program.absent:
                 return Branch(None, f"export_all lists {name!r}, which the program does not hold")
-            codes[name] = Code(
-                name,
-                holders=frozenset([(0, "")]) if item.get("attached") else frozenset(),
-                attached=item.get("attached") or None,
-                activated=item.get("activated") or None,
-                expire_date=None,  # export_all does not show it
+            changed.append(
+                Code(
+                    name,
+                    holders=frozenset([(0, "")]) if item.get("attached") else frozenset(),
+                    attached=item.get("attached") or None,
+                    activated=item.get("activated") or None,
+                    expire_date=None,  # export_all does not show it
+                )
             )
-        after = replace(program, codes=Codes(codes), complete=True, absent=frozenset(), draws=draws_left)
+        after = replace(program, codes=held.with_codes(changed), complete=True, absent=frozenset(), draws=draws_left)
         return Branch(world.with_program(after))
 
     def _get(self, world: World, call: Call, body: dict[str, Any]) -> list[Branch]:

@@ -8,7 +8,7 @@ not track are unknown to it, except those ``absent`` (known not to be held, e.g.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, ItemsView, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
@@ -88,6 +88,23 @@ class Codes:
 
     def names(self) -> tuple[str, ...]:
         return tuple(self._items)
+
+    def items(self) -> ItemsView[str, Code]:
+        """The (code, state) pairs, without a copy (read them, do not keep them past a change)."""
+        return self._items.items()
+
+    def with_codes(self, states: Iterable[Code]) -> Codes:
+        """A copy where each of ``states`` replaces or adds its code: one at a time when few (the hash and indexes
+        follow), else one new mapping."""
+        states = list(states)
+        if len(states) <= 8:
+            copy = self
+            for state in states:
+                copy = copy.with_code(state)
+            return copy
+        items = dict(self._items)
+        items.update((state.code, state) for state in states)
+        return Codes(items)
 
     def with_code(self, state: Code) -> Codes:
         """A copy where ``state.code`` is ``state``."""
