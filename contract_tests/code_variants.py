@@ -17,7 +17,6 @@ reading. Two rules keep them harmless on every server:
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from contract_tests.model.identity import trimmed
 
@@ -47,8 +46,3 @@ def padded(code: str) -> bool:
     """Whether ``code`` has whitespace around it (such a request travels in JSON only)."""
     return code != trimmed(code)
 
-
-def codes_in(body: dict[str, Any]) -> list[str]:
-    """The codes a request body names (``code``, import's ``codes``)."""
-    found = [c for c in body.get("codes") or [] if isinstance(c, str)]
-    return found + ([body["code"]] if isinstance(body.get("code"), str) else [])

@@ -21,7 +21,7 @@ class Listings:
     def __init__(self, *, alone: bool) -> None:
         self.alone = alone
         self._last: dict[int, tuple[dict[str, Entry], int]] = {}
-        self.reused = 0  # exports saved, for the report's curious reader and the tests
+        self.reused = 0  # exports saved (tests/contract/test_listings.py reads it)
 
     def store(self, program: int, listing: dict[str, Entry]) -> None:
         """Keep the listing just read of ``program`` (after a draw)."""

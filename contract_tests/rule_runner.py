@@ -43,10 +43,11 @@ def run_rule_case(suite: Suite, case: RuleCase, data: st.DataObject) -> None:
     listing = [scenario.program] if rule.operation == "export_all" and rule.expect.error == "zero" else drawn
     gets_before = {c: get_code(client, scenario.program, c) for c in watched}
     kept = suite.listings.reusable(scenario.program, watched) if drawn else None
-    listed_before = {scenario.program: kept} if kept is not None else snapshot(client, drawn)
-    before = _view(scenario.program, gets_before, listed_before)
-    if kept is not None:
-        listed_before = before  # the kept listing with the codes arranged since, as get reads them now
+    if kept is None:
+        listed_before = snapshot(client, drawn)
+        before = _view(scenario.program, gets_before, listed_before)
+    else:  # the kept listing with the codes arranged since, as get reads them now
+        before = listed_before = _view(scenario.program, gets_before, {scenario.program: kept})
     exchange = client.call(
         rule.operation, scenario.body, body_format=case.body_format, token=scenario.token, bearer=scenario.bearer
     )

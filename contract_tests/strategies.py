@@ -94,6 +94,11 @@ def system_clock() -> datetime:
     return datetime.now(UTC)
 
 
+def rfc3339(moment: datetime) -> str:
+    """``moment`` as the docs write times: RFC 3339 UTC with second precision (a naive moment is taken as UTC)."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 EXPIRY_YEARS_AHEAD = 5  # expire dates start on 1 January this many years after the clock's year
 EXPIRY_YEARS_SPAN = 68  # ... and end on 31 December this many years later
 
@@ -113,9 +118,7 @@ def expire_dates(*, clock: Clock = system_clock) -> st.SearchStrategy[str]:
     ``EXPIRY_YEARS_AHEAD`` years after ``clock()``'s year: a printed seed draws the same dates all year long.
     """
     first, last = expiry_range(clock)
-    return st.datetimes(min_value=first, max_value=last).map(
-        lambda d: d.replace(tzinfo=UTC, microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
-    )
+    return st.datetimes(min_value=first, max_value=last).map(lambda d: rfc3339(d.replace(tzinfo=UTC, microsecond=0)))
 
 
 def response_format_fields(*, response_format: str) -> st.SearchStrategy[dict[str, str]]:

@@ -25,12 +25,12 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
 from contract_tests.actions import attach_body
-from contract_tests.code_variants import SHAPES, codes_in, creatable, padded, variant
+from contract_tests.code_variants import SHAPES, creatable, padded, variant
 from contract_tests.model import Model, World
-from contract_tests.model.identity import decided
+from contract_tests.model.identity import decided, request_codes
 from contract_tests.model_driver import ModelDriver
 from contract_tests.replays import run_judged
-from contract_tests.strategies import expire_dates, expiry_range, matching_modes, promo_code_suffixes
+from contract_tests.strategies import expire_dates, expiry_range, matching_modes, promo_code_suffixes, rfc3339
 from contract_tests.suite import Suite
 from contract_tests.world import ContractViolation
 
@@ -39,7 +39,7 @@ UNKNOWN_DB = 100_000_011
 KINDS = ("personal", "universal")
 FORMATS = st.sampled_from(["json", "xml"])
 PLACEMENTS = ("body", "header", "both")
-FAR_FUTURE = expiry_range()[1].strftime("%Y-%m-%dT%H:%M:%SZ")  # from the clock: the last expiry the strategies draw
+FAR_FUTURE = rfc3339(expiry_range()[1])  # from the clock: the last expiry the strategies draw
 # which code a step names: a fresh name, one the machine imported (by index), one of the exhausted program's, or
 # another spelling of a held one ("index:shape", code_variants.SHAPES)
 HELD = st.tuples(st.just("held"), st.integers(0, 63).map(str))
@@ -105,7 +105,7 @@ class ModelMachine(RuleBasedStateMachine):
         return list(found.codes.names()) if found is not None else []
 
     def send(self, op: str, body: dict[str, Any], body_format: str, token_choice: int) -> None:
-        if any(padded(c) for c in codes_in(body)):  # whitespace around a code: JSON only (code_variants)
+        if any(padded(c) for c in request_codes(op, body)):  # whitespace around a code: JSON only (code_variants)
             body_format = "json"
             body.pop("format", None)
         token, bearer = self.placement(token_choice)
@@ -223,7 +223,7 @@ class ModelMachine(RuleBasedStateMachine):
             body["activated"] = activated
         if expiry in ("past", "now"):  # is_expired at and around the boundary; undone at teardown
             shift = timedelta(days=-3) if expiry == "past" else timedelta(seconds=1)
-            expiry = (datetime.now(UTC) + shift).strftime("%Y-%m-%dT%H:%M:%SZ")
+            expiry = rfc3339(datetime.now(UTC) + shift)
             self.expired.add((program, code))
         if expiry is not None:
             body["expire_date"] = expiry
@@ -356,9 +356,7 @@ class ModelMachine(RuleBasedStateMachine):
         if left:
             self.readings.append(left)
         for program, code in sorted(self.expired):
-            self.suite.client.call(
-                "update", {"loyalty_id": program, "code": code, "expire_date": FAR_FUTURE}
-            )
+            self.suite.client.call("update", {"loyalty_id": program, "code": code, "expire_date": FAR_FUTURE})
 
 
 @pytest.mark.pool_draws

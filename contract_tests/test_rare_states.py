@@ -12,7 +12,7 @@ from contract_tests.model import Model
 from contract_tests.model_driver import ModelDriver
 from contract_tests.observed import Observed
 from contract_tests.rule_setup import free_code
-from contract_tests.strategies import Clock, expiry_range, system_clock
+from contract_tests.strategies import Clock, expiry_range, rfc3339, system_clock
 from contract_tests.suite import Suite
 from contract_tests.world import ContractViolation, export_program
 
@@ -55,8 +55,8 @@ def check_expired_code(suite: Suite, clock: Clock) -> None:
     code = free_code(suite, program, f"{suite.names.next_prefix()}expired")
     driver = ModelDriver.start(suite, Model(suite.spec))
     driver.get(program, code)  # the model learns the code (a leftover of an earlier run, or just imported)
-    past = (clock() - EXPIRED_AGO).strftime("%Y-%m-%dT%H:%M:%SZ")
-    future = expiry_range(clock)[0].strftime("%Y-%m-%dT%H:%M:%SZ")
+    past = rfc3339(clock() - EXPIRED_AGO)
+    future = rfc3339(expiry_range(clock)[0])
     try:
         driver.send("update", {"loyalty_id": program, "code": code, "expire_date": past})
         info = driver.get(program, code).data  # the model: is_expired, expire_date as set

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET  # builds trees only; parsing goes through defusedxml
+from collections.abc import Callable
 from typing import Any
 
 from defusedxml import DefusedXmlException
@@ -86,32 +87,26 @@ class _Reader:
     reads the same item schema 100k times)."""
 
     def __init__(self) -> None:
-        self._kinds: dict[int, set[str]] = {}
-        self._shape: dict[int, tuple[dict[str, Any], set[str]]] = {}
-        self._items: dict[int, Any] = {}
-        self._flat: dict[int, bool] = {}
-        self._keep: list[Any] = []  # the nodes whose id() keys the caches stay alive for the read
+        self._known: dict[tuple[str, int], Any] = {}  # (question, id of the node) -> answer
+        self._keep: list[Any] = []  # the nodes whose id() keys the answers stay alive for the read
+
+    def _once(self, question: str, schema: Any, work: Callable[[Any], Any]) -> Any:
+        key = (question, id(schema))
+        if key not in self._known:
+            self._known[key] = work(schema)
+            self._keep.append(schema)
+        return self._known[key]
 
     def kinds(self, schema: Any) -> set[str]:
-        found = self._kinds.get(id(schema))
-        if found is None:
-            found = self._kinds[id(schema)] = _kinds(schema)
-            self._keep.append(schema)
+        found: set[str] = self._once("kinds", schema, _kinds)
         return found
 
     def shape(self, schema: Any) -> tuple[dict[str, Any], set[str]]:
-        found = self._shape.get(id(schema))
-        if found is None:
-            found = self._shape[id(schema)] = (_properties(schema), _required(schema))
-            self._keep.append(schema)
+        found: tuple[dict[str, Any], set[str]] = self._once("shape", schema, lambda s: (_properties(s), _required(s)))
         return found
 
     def items(self, schema: Any) -> Any:
-        key = id(schema)
-        if key not in self._items:
-            self._items[key] = _items(schema)
-            self._keep.append(schema)
-        return self._items[key]
+        return self._once("items", schema, _items)
 
     def scalar(self, element: ET.Element, schema: Any) -> Any:
         kinds = self.kinds(schema)
@@ -138,13 +133,9 @@ class _Reader:
 
     def flat(self, schema: Any) -> bool:
         """Whether every property of ``schema`` reads as text (an export_all item): no arrays to fill in."""
-        found = self._flat.get(id(schema))
-        if found is None:
-            props, required = self.shape(schema)
-            found = self._flat[id(schema)] = not required - props.keys() and all(
-                self.kinds(sub) <= {"string"} for sub in props.values()
-            )
-            self._keep.append(schema)
+        found: bool = self._once(
+            "flat", schema, lambda s: all(self.kinds(sub) <= {"string"} for sub in self.shape(s)[0].values())
+        )
         return found
 
     def object(self, element: ET.Element, schema: Any) -> dict[str, Any]:

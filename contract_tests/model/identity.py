@@ -50,13 +50,18 @@ def index(program: Program, reading: str) -> dict[str, str]:
     return program.codes.index(reading, KEYS[reading])
 
 
-def names_of(call: Call) -> list[str]:
-    """The codes a request names: ``code``, or import's ``codes`` in order."""
-    body = call.body if isinstance(call.body, dict) else {}
-    if call.op == "import":
+def request_codes(op: str, body: Any) -> list[str]:
+    """The codes a request body of ``op`` names: ``code``, or import's ``codes`` in order."""
+    body = body if isinstance(body, dict) else {}
+    if op == "import":
         return [c for c in body.get("codes") or [] if isinstance(c, str)]
     code = body.get("code")
     return [code] if isinstance(code, str) else []
+
+
+def names_of(call: Call) -> list[str]:
+    """The codes a call's request names (``request_codes``)."""
+    return request_codes(call.op, call.body)
 
 
 def splits(world: World, call: Call) -> bool:

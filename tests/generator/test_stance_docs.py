@@ -9,14 +9,19 @@ from promo_spec import load_spec
 DOCS = Path(__file__).resolve().parents[2] / "generated_clients" / "docs"
 
 
+def parameter_rows(op_id: str) -> dict[str, str]:
+    """The generated page's table rows by parameter name (the parameter table comes first: each name's first row)."""
+    rows: dict[str, str] = {}
+    for line in (DOCS / f"{op_id}.md").read_text(encoding="utf-8").splitlines():
+        if line.startswith("| `"):
+            rows.setdefault(line.split("|")[1].strip().strip("`"), line)
+    return rows
+
+
 def test_every_marked_request_property_says_it_is_a_stance() -> None:
     spec = load_spec()
     for op in spec.operations.values():
-        page = (DOCS / f"{op.id}.md").read_text(encoding="utf-8")
-        rows: dict[str, str] = {}  # the parameter table comes first: each name's first row
-        for line in page.splitlines():
-            if line.startswith("| `"):
-                rows.setdefault(line.split("|")[1].strip().strip("`"), line)
+        rows = parameter_rows(op.id)
         for name, node in op.request_schema.get("properties", {}).items():
             for keyword, number in (node.get("x-stances") or {}).items():
                 assert f"`{keyword}` is stance {number}" in rows[name], (op.id, name, keyword)
@@ -30,11 +35,7 @@ def test_every_code_parameter_shows_the_code_identity_stance() -> None:
     identity = spec.code_identity
     assert identity is not None
     for op in spec.operations.values():
-        page = (DOCS / f"{op.id}.md").read_text(encoding="utf-8")
-        rows: dict[str, str] = {}  # the parameter table comes first: each name's first row
-        for line in page.splitlines():
-            if line.startswith("| `"):
-                rows.setdefault(line.split("|")[1].strip().strip("`"), line)
+        rows = parameter_rows(op.id)
         for name in ("code", "codes"):
             if name in op.request_schema.get("properties", {}):
                 row = rows[name]
