@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from contract_tests import actions
 from contract_tests.errors import TransportError
 from contract_tests.suite import Suite
-from contract_tests.world import ContractViolation, Snapshot, get_code, snapshot
+from contract_tests.world import ContractViolation, Entry, Snapshot, get_code, snapshot
+
+CLEANUP_THREADS = 8  # requests in flight at once while cleaning up
 
 
 def clean_up(suite: Suite) -> None:
@@ -24,17 +28,21 @@ def clean_up(suite: Suite) -> None:
         return
     prefix = suite.names.prefix
     imported = 0
+    undo: list[tuple[int, str, Entry]] = []
+    for program, codes in now.items():
+        for code, entry in codes.items():
+            own = code.startswith(prefix)
+            if not own and (program, code) not in suite.taken.mine:
+                continue
+            imported += own
+            if entry.activated or entry.attached:
+                undo.append((program, code, entry))
     try:
-        for program, codes in now.items():
-            for code, entry in codes.items():
-                own = code.startswith(prefix)
-                if not own and (program, code) not in suite.taken.mine:
-                    continue
-                imported += own
-                if entry.activated:
-                    client.call("update", {"loyalty_id": program, "code": code, "activated": False})
-                if entry.attached:
-                    _detach(suite, program, code)
+        # codes are undone independently: several at once over a far-away server's round trips (one at a time
+        # under --trace-requests, whose order the seed reproduces)
+        with ThreadPoolExecutor(max_workers=1 if client.trace is not None else CLEANUP_THREADS) as pool:
+            for done in [pool.submit(_undo, suite, program, code, entry) for program, code, entry in undo]:
+                done.result()  # the first failure, after every code had its turn
         _confirm(suite, now)
     finally:
         client.unlimited = False
@@ -52,6 +60,14 @@ def clean_up(suite: Suite) -> None:
         note = f"program {target.exhausted} (exhausted) is never sent a code, so cleanup leaves it alone"
         if note not in report.notes:
             report.notes.append(note)
+
+
+def _undo(suite: Suite, program: int, code: str, entry: Entry) -> None:
+    """Deactivate, then detach one code (as export_all showed it before cleanup)."""
+    if entry.activated:
+        suite.client.call("update", {"loyalty_id": program, "code": code, "activated": False})
+    if entry.attached:
+        _detach(suite, program, code)
 
 
 def _detach(suite: Suite, program: int, code: str) -> None:

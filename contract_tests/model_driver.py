@@ -6,10 +6,11 @@ history of requests that led there (the shrunk one, under Hypothesis) and why th
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from contract_tests.model import Call, Model, Stopwatch, World, initial_world, with_absent
+from contract_tests.model import Call, Model, Stopwatch, World, forget, initial_world, with_absent
 from contract_tests.suite import Suite
 from contract_tests.wire import Exchange
 from contract_tests.world import ContractViolation, export_program
@@ -66,6 +67,16 @@ class ModelDriver:
     def fresh(self, program: int, codes: list[str]) -> None:
         """Tell the model that ``codes`` (names of this run's fresh prefix) are not held by ``program``."""
         self.worlds = tuple(with_absent(w, program, codes) for w in self.worlds)
+
+    def track_only(self, program: int, keep: Callable[[int, str], bool]) -> None:
+        """Stop tracking the codes of ``program`` that ``keep`` rejects (other workers may change them meanwhile):
+        the program is no longer complete, and its next export_all teaches the model those codes again."""
+        worlds = []
+        for world in self.worlds:
+            found = world.program(program)
+            gone = [] if found is None else [c for c in found.codes.names() if not keep(program, c)]
+            worlds.append(forget(world, program, gone))
+        self.worlds = tuple(dict.fromkeys(worlds))
 
     def send(
         self,

@@ -15,18 +15,32 @@ class RunLock:
     """A readers-writer lock shared by the run's pytest-xdist workers (flock on one file); a no-op alone.
 
     A request that may draw a free code from a pool (attach without a code) can take any free code of the
-    program, another worker's too; so tests that may draw hold it exclusively, every other test shared.
+    program, another worker's too; so tests that may draw hold it exclusively, every other test shared. A worker
+    whose next test draws too keeps its exclusive hold (``acquire`` then finds it held): the other workers wait
+    once for a run of drawing tests, not once per test.
     """
 
     def __init__(self, path: str | None) -> None:
         self.path = path
+        self._fd: int | None = None  # the open lock file while this process holds the lock
+        self._exclusive = False
 
-    @contextmanager
-    def hold(self, *, exclusive: bool) -> Iterator[None]:
-        """Hold the lock (shared or exclusive) for the ``with`` block."""
-        if self.path is None:
-            yield
+    @property
+    def held(self) -> str | None:
+        """How this process holds the lock: "exclusive", "shared", or None."""
+        if self._fd is None:
+            return None
+        return "exclusive" if self._exclusive else "shared"
+
+    def covers(self, *, exclusive: bool) -> bool:
+        """Whether the hold this process has already allows what a hold of that kind would."""
+        return self._fd is not None and (self._exclusive or not exclusive)
+
+    def acquire(self, *, exclusive: bool) -> None:
+        """Hold the lock (shared or exclusive) until ``release``; a hold that already covers it is kept."""
+        if self.path is None or self.covers(exclusive=exclusive):
             return
+        self.release()  # shared to exclusive: flock's conversion is not atomic either, so let go first
         # a turnstile in front: a writer waiting at it stops new readers, so three busy workers cannot starve it
         gate = os.open(self.path + ".gate", os.O_RDWR | os.O_CREAT, 0o600)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
@@ -36,10 +50,53 @@ class RunLock:
                 fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
             finally:
                 fcntl.flock(gate, fcntl.LOCK_UN)
+        except BaseException:
+            os.close(fd)
+            raise
+        finally:
+            os.close(gate)
+        self._fd, self._exclusive = fd, exclusive
+
+    def release(self) -> None:
+        """Let go of the lock (nothing when not held)."""
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            os.close(fd)  # closing releases the lock
+
+    def pause(self) -> None:
+        """Let a writer waiting for the lock go first, then hold it shared again (a long test holding it shared,
+        between steps that keep nothing of each other's, e.g. Schemathesis' examples); nothing unless held shared."""
+        if self.held == "shared":
+            self.release()
+            self.acquire(exclusive=False)  # through the gate: behind a writer already waiting there
+
+    @contextmanager
+    def alone(self) -> Iterator[None]:
+        """Hold the lock exclusively for the block, then as before: a test holding it shared (``pool_draws(steps=
+        True)``) draws alone. Only a test holding ``Suite.drawers`` may: no other drawer can slip in between."""
+        if self.path is None or self.held == "exclusive":
+            yield
+            return
+        before = self.held
+        self.acquire(exclusive=True)
+        try:
             yield
         finally:
-            os.close(fd)  # closing releases the lock
-            os.close(gate)
+            self.release()
+            if before == "shared":
+                self.acquire(exclusive=False)
+
+    @contextmanager
+    def hold(self, *, exclusive: bool) -> Iterator[None]:
+        """Hold the lock (shared or exclusive) for the ``with`` block; within a hold that covers it, keep that."""
+        if self.covers(exclusive=exclusive):
+            yield
+            return
+        self.acquire(exclusive=exclusive)
+        try:
+            yield
+        finally:
+            self.release()
 
 
 @dataclass
@@ -97,6 +154,11 @@ class Run:
 def lock_file(directory: Path) -> str:
     """The path of the run's lock file inside ``directory`` (the taken-codes log lies next to it)."""
     return str(directory / "pool-draw.lock")
+
+
+def drawers_file(lock_path: str | None) -> str | None:
+    """The lock a test that may draw holds for its whole run, beside the run's lock (None when alone)."""
+    return None if lock_path is None else str(Path(lock_path).with_name("drawers.lock"))
 
 
 def taken_file(lock_path: str | None) -> str | None:

@@ -36,6 +36,7 @@ class Suite:
     frame: FrameWatch  # the whole-program frame check of the open batch of rule cases
     run: Run | None = None
     lock: RunLock = field(default_factory=lambda: RunLock(None))
+    drawers: RunLock = field(default_factory=lambda: RunLock(None))  # held alone by the test that may draw (workers)
     taken: TakenLog = field(default_factory=lambda: TakenLog(None))  # codes outside the namespace it changed
     holders: dict[tuple[int, str], str] = field(default_factory=dict)  # last profile_id get named, for cleanup
     leftovers: Leftovers = field(default_factory=lambda: Leftovers({}, TakenLog(None)))  # earlier runs' free codes

@@ -66,7 +66,7 @@ class ModelMachine(RuleBasedStateMachine):
             self.suite, self.model, complete=(self.exhausted,) if self.exhausted else (), failures=self.failures
         )
         self.mine: dict[int, list[str]] = {target.personal: [], target.universal: []}  # codes this machine imported
-        self.complete: set[int] = {self.exhausted} if self.exhausted else set()
+        self.drawn: set[tuple[int, str]] = set()  # codes this machine's draws took (any namespace)
         self.expired: set[tuple[int, str]] = set()
         self.sent = 0
 
@@ -263,11 +263,11 @@ class ModelMachine(RuleBasedStateMachine):
         body = self.profile_body(program, who, mode, code)
         if response_format == "xml":
             body["format"] = "xml"
-        self.send("attach", body, body_format, pick)
         if code is not None:
+            self.send("attach", body, body_format, pick)
             self.look(program, [code])
         else:
-            self.after_draw(program)
+            self.draw(program, body, body_format, pick)
         self.frame(program, pick)
 
     @rule(
@@ -318,18 +318,30 @@ class ModelMachine(RuleBasedStateMachine):
         if self.shared["draws"] >= self.suite.budget("draws"):
             return False
         self.shared["draws"] += 1
-        if program not in self.complete:
-            self.driver.export(program)  # the model learns every code: which one the draw takes is then decidable
-            self.complete.add(program)
         return True
 
-    def after_draw(self, program: int) -> None:
-        if program == UNKNOWN_PROGRAM:
-            return
-        before = self.attached_codes(program)
-        self.driver.export(program)
-        taken = self.attached_codes(program) - before
-        self.suite.taken.add((program, code) for code in taken)  # other workers' frame checks ignore them
+    def draw(self, program: int, body: dict[str, Any], body_format: str, pick: int) -> None:
+        """attach without a code, with the workers' lock held alone (a draw may take another worker's free code):
+        export_all before it (the model learns every code: which one the draw takes is then decidable) and after.
+        Other workers change the personal and universal programs between draws: the model tracks only this
+        machine's codes there, and learns the rest again at the next draw."""
+        with self.suite.lock.alone():
+            if program not in (self.exhausted, UNKNOWN_PROGRAM):
+                self.driver.export(program)
+            before = self.attached_codes(program)
+            self.send("attach", body, body_format, pick)
+            if program == UNKNOWN_PROGRAM:
+                return
+            self.driver.export(program)
+            taken = self.attached_codes(program) - before
+            self.suite.taken.add((program, code) for code in taken)  # other workers' frame checks ignore them
+            self.drawn |= {(program, code) for code in taken}
+        if program != self.exhausted:
+            self.driver.track_only(program, self.tracked)
+
+    def tracked(self, program: int, code: str) -> bool:
+        """Whether the model keeps ``code`` of ``program`` between draws: this machine's own names and its draws."""
+        return code.startswith(self.suite.names.prefix) or (program, code) in self.drawn
 
     def attached_codes(self, program: int) -> set[str]:
         found = self.driver.worlds[0].program(program)
@@ -359,7 +371,7 @@ class ModelMachine(RuleBasedStateMachine):
             self.suite.client.call("update", {"loyalty_id": program, "code": code, "expire_date": FAR_FUTURE})
 
 
-@pytest.mark.pool_draws
+@pytest.mark.pool_draws(steps=True)  # shared; alone around each draw (ModelMachine.draw)
 @pytest.mark.oracles("[model]")
 def test_model_state_machine(suite: Suite) -> None:
     """Every answer and every read after it is an outcome the model of the documented API allows."""

@@ -15,6 +15,7 @@ from contract_tests.world import ContractViolation
 
 
 @pytest.mark.pool_draws
+@pytest.mark.first_of_run  # with workers: before any other test imports codes into the small programs
 @pytest.mark.oracles("[model]")
 @pytest.mark.parametrize("kind", ["personal", "universal"])
 def test_small_pool_drains_and_refills(suite: Suite, kind: str) -> None:

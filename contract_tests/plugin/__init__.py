@@ -8,6 +8,7 @@ One module per job, each a pytest plugin of its own:
 | ``startup`` | the target file, the embedded mock, the preflight, the run's facts (controller), joining it (worker) |
 | ``workers`` | pytest-xdist: the run handed to each worker, the workers' reports and traces merged |
 | ``ordering`` | the rule cases of the target's API version; the order (pool draws first, cheap and sharp next); smoke |
+| ``scheduling`` | pytest-xdist: the drawing tests as one chunk on one worker, the pool drain before any other test |
 | ``selection`` | ``--oracle TAG``: only the tests that can name an oracle, stopping at the first failure naming it |
 | ``verdict`` | a contract violation the preflight saw (``[preflight] <kind>``): the run's one test, failing (exit 1) |
 | ``fixtures`` | the ``suite`` fixture, cleanup, the workers' lock, requests per test, frame checks per batch |
@@ -24,6 +25,7 @@ pytest_plugins = [
     "contract_tests.plugin.startup",
     "contract_tests.plugin.workers",
     "contract_tests.plugin.ordering",
+    "contract_tests.plugin.scheduling",
     "contract_tests.plugin.selection",
     "contract_tests.plugin.verdict",
     "contract_tests.plugin.fixtures",

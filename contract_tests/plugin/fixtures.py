@@ -13,9 +13,9 @@ from contract_tests.client import Client
 from contract_tests.leftovers import Leftovers
 from contract_tests.listings import Listings
 from contract_tests.plugin.keys import MASK_KEY, REPORT_KEY, RUN_KEY, SUITE_KEY, TARGET_KEY
-from contract_tests.plugin.ordering import case_of, draws
+from contract_tests.plugin.ordering import case_of, draws, lock_mode
 from contract_tests.plugin.workers import share, trace_path, worker_count
-from contract_tests.session import RunLock, taken_file
+from contract_tests.session import RunLock, drawers_file, taken_file
 from contract_tests.strategies import CodeNames
 from contract_tests.suite import Suite, spec_for
 
@@ -51,6 +51,7 @@ def suite(request: pytest.FixtureRequest) -> Iterator[Suite]:
         frame=FrameWatch(client, target.programs, size=FRAME_BATCH),
         run=run,
         lock=RunLock(run.lock_path),
+        drawers=RunLock(drawers_file(run.lock_path)),
         taken=(taken := TakenLog(taken_file(run.lock_path))),
         leftovers=Leftovers(run.leftovers, taken),
         listings=Listings(alone=not run.worker),  # workers change the server beside this process: no reuse
@@ -66,6 +67,8 @@ def suite(request: pytest.FixtureRequest) -> Iterator[Suite]:
             # which every other worker's frame check ignores
             with the_suite.lock.hold(exclusive=False):
                 clean_up(the_suite)
+            the_suite.lock.release()  # a hold a drawing test kept for a next test that never ran (skipped by mark)
+            the_suite.drawers.release()
     finally:
         report.requests = client.count
         report.received = client.received
@@ -76,12 +79,30 @@ def suite(request: pytest.FixtureRequest) -> Iterator[Suite]:
             )
 
 
+NEXT_ITEM = pytest.StashKey[pytest.Item | None]()  # the test this process runs after an item (None: the last)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    """Note which test follows (pytest-xdist's workers know it too): a run of drawing tests keeps the lock."""
+    item.stash[NEXT_ITEM] = nextitem
+
+
 @pytest.fixture(autouse=True)
 def _each_test(request: pytest.FixtureRequest, suite: Suite) -> Iterator[None]:
     """Hold the run's lock (exclusive for a test that may draw from a pool) and count the test's requests."""
     item = request.node
     member = case_of(item) is not None or item.get_closest_marker("frame_batch") is not None  # in the batch check
-    with suite.lock.hold(exclusive=draws(item)):
+    mode, drawer = lock_mode(item), draws(item)
+    exclusive = mode == "exclusive"
+    if drawer:  # drawing tests one at a time, whatever the scheduling (a "steps" test lets go of the lock between)
+        suite.drawers.acquire(exclusive=True)
+    elif suite.drawers.held:
+        suite.drawers.release()  # kept for a next drawing test that did not run (skipped by its mark)
+    if suite.lock.held == "exclusive" and not exclusive:
+        suite.lock.release()  # kept for a next drawing test that did not run, or this one holds it shared
+    suite.lock.acquire(exclusive=exclusive)
+    try:
         sent, received = suite.client.count, suite.client.received
         if not member or suite.frame.full:
             check_frame(suite)  # the open batch of cases ends here; a violation errors this test's setup
@@ -91,6 +112,12 @@ def _each_test(request: pytest.FixtureRequest, suite: Suite) -> Iterator[None]:
             yield
         finally:
             suite.report.count_test(item.nodeid, suite.client.count - sent, suite.client.received - received)
+    finally:
+        following = item.stash.get(NEXT_ITEM, None)
+        if not (exclusive and following is not None and lock_mode(following) == "exclusive"):
+            suite.lock.release()  # a drawing test followed by another keeps its exclusive hold for it
+        if not (following is not None and draws(following)):
+            suite.drawers.release()
 
 
 def check_frame(suite: Suite) -> None:

@@ -36,7 +36,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "pool_draws: the test may draw from a pool (attach without a code): it holds the workers' lock alone"
+        "markers",
+        "pool_draws(steps=False): the test may draw from a pool (attach without a code): it holds the workers' lock "
+        "alone (steps=True: shared, and alone only around its draws, RunLock.alone)",
+    )
+    config.addinivalue_line(
+        "markers", "first_of_run: with workers, no other test starts before this one has finished (the pool drain)"
     )
     config.addinivalue_line(
         "markers", "frame_batch: the test reads its named codes with get; the batch's frame check judges the rest"

@@ -3,12 +3,15 @@ pool-drawing tests before the long ones, and the selection of the ``smoke`` and 
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from contract_tests.budgets import SPARSE
 from contract_tests.plugin.keys import TARGET_KEY
 from contract_tests.rule_setup import RuleCase, may_draw, rule_cases, smoke_cases
 from contract_tests.suite import spec_for
+from promo_spec import Spec
 
 MODULE_ORDER = (
     "test_pool_drain",  # first: the drain needs a small pool, before other tests import codes into it
@@ -22,6 +25,7 @@ MODULE_ORDER = (
     "test_model_state_machine",
     "test_schemathesis",
 )
+LONG_FIRST = ("test_schemathesis", "test_state_machine")  # with workers, right after the drawing tests
 SMOKE_LEAVES_OUT = (
     "contract_tests/test_scoping.py::",
     "contract_tests/test_stances.py::",
@@ -57,11 +61,20 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    def rank(item: pytest.Item) -> tuple[int, int]:
+    spec = spec_for(config.stash[TARGET_KEY].api_version)
+    workers = hasattr(config, "workerinput")
+
+    def rank(item: pytest.Item) -> tuple[int, int, int]:
         module = item.module.__name__.rsplit(".", 1)[-1] if isinstance(item, pytest.Function) else ""
         # tests that may draw from a pool hold the workers' lock alone: run them first, one after another,
         # while no long test (state machine, Schemathesis) keeps the others waiting for it
-        return (0 if draws(item) else 1, MODULE_ORDER.index(module) if module in MODULE_ORDER else 9)
+        if draws(item):
+            return (0, MODULE_ORDER.index(module) if module in MODULE_ORDER else 9, 0)
+        if workers and module in LONG_FIRST:
+            # with workers, the long tests come next (Schemathesis' biggest request schema first): none is left to
+            # run alone at the end (they let a drawing test in between their examples: RunLock.pause)
+            return (1, LONG_FIRST.index(module), -schema_size(spec, item.name))
+        return (2, MODULE_ORDER.index(module) if module in MODULE_ORDER else 9, 0)
 
     items.sort(key=rank)  # cheap and sharp checks first: with -x a broken server fails fast
     profile = config.getoption("--profile")
@@ -73,6 +86,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         # thorough profiles run them (smoke stays under 500 requests)
         dropped += [item for item in items if item.nodeid.startswith(LEAVES_OUT[profile])]
         deselect(config, items, dropped)
+
+
+def schema_size(spec: Spec, name: str) -> int:
+    """How big the request schema of Schemathesis' test ``name`` ("test_api[POST /path]") is: a guess at how many
+    requests Schemathesis sends for it (0 when the name names no operation of ``spec``)."""
+    path = name.partition(" ")[2].rstrip("]")
+    found = [op for op in spec.operations.values() if op.path == path]
+    return len(json.dumps(found[0].request_schema, sort_keys=True)) if found else 0
 
 
 def deselect(config: pytest.Config, items: list[pytest.Item], dropped: list[pytest.Item]) -> None:
@@ -87,6 +108,15 @@ def case_of(item: pytest.Item) -> RuleCase | None:
     """The rule case a test_rule item runs (None for any other test)."""
     case = getattr(getattr(item, "callspec", None), "params", {}).get("case")
     return case if isinstance(case, RuleCase) else None
+
+
+def lock_mode(item: pytest.Item) -> str:
+    """How a test holds the workers' lock: "exclusive" (it may draw anywhere in its run), "steps" (shared, exclusive
+    only around its draws: ``pool_draws(steps=True)``), or "shared"."""
+    marker = item.get_closest_marker("pool_draws")
+    if marker is not None and marker.kwargs.get("steps"):
+        return "steps"
+    return "exclusive" if draws(item) else "shared"
 
 
 def draws(item: pytest.Item) -> bool:
