@@ -237,13 +237,18 @@ def always_succeeds(validator: Any, op: str, sent: Any, *, token: str, programs:
     return op == "import" or (op == "export_all" and sent.get("loyalty_id") in programs)
 
 
+NO_PROGRAM = 100_000_013  # above 10^8 like the scoping cases: no target lists it
+
+
 def pin(body: Any, suite: Suite, salt: str, *, op: str, media: str = "json") -> Any:
     """Pin generated fields to the target (token, db_id, programs, profiles) and prefix codes with the run's prefix.
 
     A field is pinned only when the value the server will read already has the schema's type, so negative
     cases stay negative; an empty token stays empty. XML carries no types, so an XML body is pinned as the
     server reads it back (``parse_xml``). The exhausted program is chosen only for export_all, which imports
-    nothing, so it is never sent a code (and big programs are not exported for nothing).
+    nothing, so it is never sent a code (and big programs are not exported for nothing). An attach or import whose
+    code is no string goes to a program no target has (``NO_PROGRAM``): a server reading it as absent would draw
+    from the pool, unannounced, beside other workers' tests.
     """
     if not isinstance(body, dict):
         return body
@@ -261,6 +266,8 @@ def pin(body: Any, suite: Suite, salt: str, *, op: str, media: str = "json") -> 
     program = target.personal if pick % 2 else target.universal
     if op == "export_all" and target.exhausted is not None:
         program = target.exhausted  # export_all sends no code; a small program keeps its cost off the big ones
+    if _unnamed_codes(pinned, op):
+        program = NO_PROGRAM
     if _is_int(pinned.get("loyalty_id")):
         pinned["loyalty_id"] = program
     elif isinstance(pinned.get("loyalty_id"), str) and pinned["loyalty_id"].strip().lstrip("+-").isdigit():
@@ -278,6 +285,18 @@ def pin(body: Any, suite: Suite, salt: str, *, op: str, media: str = "json") -> 
         if isinstance(pinned.get(key), str):
             pinned[key] = getattr(profile, key)
     return pinned
+
+
+def _unnamed_codes(body: dict[str, Any], op: str) -> bool:
+    """Whether an attach or import sends a code that is no string (null, a number, a list...): a server may read it
+    as absent (attach: a pool draw, which may take any free code, another worker's too) or as text (a new code outside
+    the run's namespace). Such a request goes to a program no target has: still as invalid, and harmless."""
+    if op == "attach":
+        return "code" in body and not isinstance(body["code"], str)
+    if op == "import" and "codes" in body:
+        codes = body["codes"]
+        return not isinstance(codes, list) or not all(isinstance(c, str) for c in codes)
+    return False
 
 
 def _code(suite: Suite, generated: str) -> str:

@@ -217,12 +217,15 @@ def _write_all(writer: SiteWriter, inputs: Inputs, matrix: Matrix) -> None:
     writer.file("matrix.json", json.dumps(matrix_json(matrix, versions), indent=2, ensure_ascii=False) + "\n")
     history.write(writer.directory / "history.jsonl", inputs.history)
     rule_counts = {d.version: len({r.id for r in d.spec.rules}) for d in versions}
+    identity = {key: run.identity for key, run in matrix.latest.items() if run.identity}
     writer.page(
         "index.html",
         "home.html.jinja",
         title="Home",
         matrix=matrix,
         answers=answers,
+        identity=identity,
+        identity_stances=[(d.version, d.spec.code_identity) for d in versions if d.spec.code_identity is not None],
         rule_counts=rule_counts,
         warnings=inputs.warnings,
         indexed=False,

@@ -67,6 +67,9 @@ class RunReport:
     outcome: dict[str, int]
     failures: tuple[dict[str, str], ...]
     rules: dict[str, RuleResult]
+    # the reading of code identity (x-code-identity) the run's answers fit, as the report words it ("exact",
+    # "undecided", "incoherent: ..."); "" for a report written before the suite recorded it
+    identity: str = ""
 
     @property
     def key(self) -> tuple[str, str]:
@@ -128,6 +131,7 @@ def read_report(path: Path) -> RunReport | None:
             outcome={str(k): int(v) for k, v in (data.get("outcome") or {}).items()},
             failures=tuple(data.get("failures") or ()),
             rules={str(rule): _result(found) for rule, found in data["rules"].items()},
+            identity=str((data.get("code_identity") or {}).get("shown", "")),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise DocsiteError(

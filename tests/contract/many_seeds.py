@@ -1,8 +1,10 @@
 """The suite passes the faithful mock and the second server (every configuration) under many seeds.
 
-``python -m tests.contract.many_seeds [--seeds 10] [--workers 2]`` (``make seeds``, part of ``make test``) runs
-the whole suite once per seed and target; it exits 1 when any run fails and prints each failing run's seed,
-which reproduces it (``--hypothesis-seed``; the second server gets the same seed as ``INDEP_SEED``).
+``python -m tests.contract.many_seeds [--seeds 10] [--workers 2] [--pytest-workers N]`` (``make seeds``, part of
+``make test``) runs the whole suite once per seed and target (``--pytest-workers N``: each run on N pytest-xdist
+workers, which share the server: the workers' locks and scheduling under many seeds); it exits 1 when any run
+fails and prints each failing run's seed, which reproduces it (``--hypothesis-seed``; the second server gets the
+same seed as ``INDEP_SEED``).
 """
 
 from __future__ import annotations
@@ -114,24 +116,31 @@ class Run:
     seconds: float
 
 
-def run_suite(target: str, seed: str, directory: Path) -> Run:
-    """Run the whole suite against ``target`` (``mock`` or a second-server configuration) with ``seed``."""
+def run_suite(target: str, seed: str, directory: Path, *, pytest_workers: int = 0) -> Run:
+    """Run the whole suite against ``target`` (``mock`` or a second-server configuration) with ``seed`` (on
+    ``pytest_workers`` pytest-xdist workers when not 0)."""
     started = time.monotonic()
     env = {"ALTCRAFT_TOKEN": TOKEN, "SECOND_SERVER_TOKEN": SECOND_TOKEN}
+    extra = ("-n", str(pytest_workers)) if pytest_workers else ()
     with _target_file(target, directory, seed) as path:
-        run = run_contract_suite(path, directory, "--hypothesis-seed", seed, env=env)
+        run = run_contract_suite(path, directory, "--hypothesis-seed", seed, *extra, env=env)
     tail = "\n".join(run.stdout.splitlines()[-40:])
     return Run(target, seed, run.returncode, tail, time.monotonic() - started)
 
 
-def run_all(seeds: tuple[str, ...], targets: tuple[str, ...], *, workers: int) -> list[Run]:
-    """Every target × seed, ``workers`` at a time."""
+def run_all(seeds: tuple[str, ...], targets: tuple[str, ...], *, workers: int, pytest_workers: int = 0) -> list[Run]:
+    """Every target × seed, ``workers`` at a time (each on ``pytest_workers`` pytest-xdist workers when not 0)."""
     jobs = [(t, s) for t in targets for s in seeds]
     with tempfile.TemporaryDirectory(prefix="seeds-") as tmp, ThreadPoolExecutor(max_workers=workers) as pool:
         dirs = [Path(tmp) / f"{t}-{s}" for t, s in jobs]
         for d in dirs:
             d.mkdir()
-        return list(pool.map(lambda job: run_suite(job[0][0], job[0][1], job[1]), zip(jobs, dirs, strict=True)))
+        return list(
+            pool.map(
+                lambda job: run_suite(job[0][0], job[0][1], job[1], pytest_workers=pytest_workers),
+                zip(jobs, dirs, strict=True),
+            )
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -140,11 +149,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, default=len(SEEDS), help=f"how many of the fixed seeds (max {len(SEEDS)})")
     parser.add_argument("--workers", type=int, default=2, help="suite runs at once (default 2)")
     parser.add_argument("--target", choices=TARGETS, action="append", help="only this target (repeatable)")
+    parser.add_argument(
+        "--pytest-workers", type=int, default=0, help="run each suite on N pytest-xdist workers (default: none)"
+    )
     args = parser.parse_args(argv)
     if not 1 <= args.seeds <= len(SEEDS):
         parser.error(f"--seeds must be between 1 and {len(SEEDS)}")
+    if args.workers < 1 or args.pytest_workers < 0:
+        parser.error("--workers must be 1 or more, --pytest-workers 0 or more")
     started = time.monotonic()
-    runs = run_all(SEEDS[: args.seeds], tuple(args.target or TARGETS), workers=args.workers)
+    runs = run_all(
+        SEEDS[: args.seeds], tuple(args.target or TARGETS), workers=args.workers, pytest_workers=args.pytest_workers
+    )
     for r in runs:
         print(
             f"{r.target:22} seed {r.seed:>10}: {'passes' if r.exit_code == 0 else f'FAILS (exit {r.exit_code})'} "

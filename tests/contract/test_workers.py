@@ -61,3 +61,6 @@ def test_four_workers_pass_the_embedded_mock(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stdout[-4000:]
     cases = list(parse_xml_file(tmp_path / "junit.xml").getroot().iter("testcase"))
     assert len(cases) > 400 and not [c for c in cases if c.find("failure") is not None or c.find("error") is not None]
+    # the pool drain ran before any other worker imported codes into the small programs (scheduling: first_of_run)
+    drained = [c for c in cases if c.get("name", "").startswith("test_small_pool_drains_and_refills")]
+    assert len(drained) == 2 and not [c for c in drained if c.find("skipped") is not None], run.stdout[-4000:]
