@@ -12,6 +12,7 @@ from hypothesis.errors import NoSuchExample
 
 from contract_tests.code_variants import CASE_SHAPES, SHAPES, creatable, padded, variant
 from contract_tests.masking import Masker
+from contract_tests.model.identity import trimmed
 from contract_tests.preflight import free_suite_codes
 from contract_tests.report import Report
 from contract_tests.strategies import CODE_FLAVOURS, promo_code_suffixes
@@ -64,6 +65,16 @@ def test_fresh_codes_carry_no_control_character_nor_outer_whitespace(flavour: st
         find(codes, lambda s: not s or padded(s), settings=QUICK)
     with pytest.raises(NoSuchExample):  # XML 1.0 cannot carry them
         find(codes, lambda s: any(unicodedata.category(c) in ("Cc", "Cs") for c in s), settings=QUICK)
+
+
+@pytest.mark.parametrize(
+    "outer", [" ", "\t", "\u00a0", "\u3000", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u180e"]
+)
+def test_trimming_removes_what_a_servers_trim_may_remove(outer: str) -> None:
+    """Unicode white space and the invisible characters JavaScript's trim() and some SQL TRIMs remove too: a fresh
+    code never starts or ends with one (str.strip keeps the zero-width ones, the BOM, the Mongolian separator)."""
+    assert trimmed(f"{outer}A{outer}B{outer}") == f"A{outer}B"
+    assert padded(f"{outer}AB") and padded(f"AB{outer}") and not padded(f"A{outer}B")
 
 
 def test_leftovers_with_whitespace_around_them_are_not_reused() -> None:
