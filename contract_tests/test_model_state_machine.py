@@ -322,11 +322,11 @@ class ModelMachine(RuleBasedStateMachine):
 
     def draw(self, program: int, body: dict[str, Any], body_format: str, pick: int) -> None:
         """attach without a code, with the workers' lock held alone (a draw may take another worker's free code):
-        export_all before it (the model learns every code: which one the draw takes is then decidable) and after.
-        Other workers change the personal and universal programs between draws: the model tracks only this
-        machine's codes there, and learns the rest again at the next draw."""
+        export_all before it where the model does not know every code (then which one the draw takes is decidable)
+        and after. With other workers, who change the personal and universal programs between draws, the model then
+        tracks only this machine's codes there, and learns the rest again at the next draw."""
         with self.suite.lock.alone():
-            if program not in (self.exhausted, UNKNOWN_PROGRAM):
+            if program not in (self.exhausted, UNKNOWN_PROGRAM) and not self.known_whole(program):
                 self.driver.export(program)
             before = self.attached_codes(program)
             self.send("attach", body, body_format, pick)
@@ -336,8 +336,13 @@ class ModelMachine(RuleBasedStateMachine):
             taken = self.attached_codes(program) - before
             self.suite.taken.add((program, code) for code in taken)  # other workers' frame checks ignore them
             self.drawn |= {(program, code) for code in taken}
-        if program != self.exhausted:
+        if program != self.exhausted and self.suite.run is not None and self.suite.run.worker:
             self.driver.track_only(program, self.tracked)
+
+    def known_whole(self, program: int) -> bool:
+        """Whether the model knows every code of ``program`` (an export_all it judged, nothing forgotten since)."""
+        found = self.driver.worlds[0].program(program)
+        return found is not None and found.complete
 
     def tracked(self, program: int, code: str) -> bool:
         """Whether the model keeps ``code`` of ``program`` between draws: this machine's own names and its draws."""
