@@ -9,6 +9,7 @@ import pytest
 from defusedxml.ElementTree import parse as parse_xml_file
 
 from contract_tests.harness import run_suite, serving_mock, write_target
+from tests.contract import many_seeds
 
 CANARY = "CANARY-workers-4c1d-token"
 
@@ -64,3 +65,11 @@ def test_four_workers_pass_the_embedded_mock(tmp_path: Path) -> None:
     # the pool drain ran before any other worker imported codes into the small programs (scheduling: first_of_run)
     drained = [c for c in cases if c.get("name", "").startswith("test_small_pool_drains_and_refills")]
     assert len(drained) == 2 and not [c for c in drained if c.find("skipped") is not None], run.stdout[-4000:]
+
+
+@pytest.mark.slow
+def test_four_workers_pass_the_second_server(tmp_path: Path) -> None:
+    """Four workers against the independent second server (one program setting, null read as absent): long tests run
+    beside other workers' batches, so a request that draws unannounced (an attach whose code is null) fails them."""
+    run = many_seeds.run_suite("creation-off", "1", tmp_path, pytest_workers=4)
+    assert run.exit_code == 0, run.tail
