@@ -96,6 +96,9 @@ class DrawsTogether(LoadScheduling):  # type: ignore[misc]  # pytest-xdist is un
     def check_schedule(self, node: Any, duration: float = 0) -> None:
         """Two tests queued per worker, no more (a worker starts a test once it knows the next): the tests are
         handed out in the suite's order as workers free up, so a long one never waits in a busy worker's queue."""
+        if self.lead is None:  # no drawing tests, or one worker: pytest-xdist's own load scheduling
+            super().check_schedule(node, duration=duration)
+            return
         if node.shutting_down or (self.waiting_for and node is not self.lead):
             return  # a first_of_run test is still running: this worker gets nothing yet
         if not self.pending:
