@@ -59,11 +59,16 @@ class Suite:
         """True for a code another worker of this run created: other tests' business, not this one's."""
         return self.run is not None and self.run.foreign(code)
 
+    @property
+    def shared(self) -> bool:
+        """Whether other workers of this run (pytest-xdist) use the server meanwhile."""
+        return self.run is not None and bool(self.run.worker)
+
     def without_foreign(self, codes: Iterable[Any]) -> set[str]:
         """``codes`` as text, without other workers' (alone: all of them, in one C-level pass over 100k codes)."""
-        if self.run is None or not self.run.worker:
+        if not self.shared:
             return set(map(str, codes))
-        return {code for code in map(str, codes) if not self.run.foreign(code)}
+        return {code for code in map(str, codes) if not self.foreign(code)}
 
     def others(self, key: tuple[int, str]) -> bool:
         """True for a code other workers change meanwhile: theirs by prefix, or announced as taken by them."""

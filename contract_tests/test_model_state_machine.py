@@ -336,7 +336,7 @@ class ModelMachine(RuleBasedStateMachine):
             taken = self.attached_codes(program) - before
             self.suite.taken.add((program, code) for code in taken)  # other workers' frame checks ignore them
             self.drawn |= {(program, code) for code in taken}
-        if program != self.exhausted and self.suite.run is not None and self.suite.run.worker:
+        if program != self.exhausted and self.suite.shared:
             self.driver.track_only(program, self.tracked)
 
     def known_whole(self, program: int) -> bool:

@@ -66,15 +66,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
     def rank(item: pytest.Item) -> tuple[int, int, int]:
         module = item.module.__name__.rsplit(".", 1)[-1] if isinstance(item, pytest.Function) else ""
+        place = MODULE_ORDER.index(module) if module in MODULE_ORDER else 9
         # tests that may draw from a pool hold the workers' lock alone: run them first, one after another,
         # while no long test (state machine, Schemathesis) keeps the others waiting for it
         if draws(item):
-            return (0, MODULE_ORDER.index(module) if module in MODULE_ORDER else 9, 0)
+            return (0, place, 0)
         if workers and module in LONG_FIRST:
             # with workers, the long tests come next (Schemathesis' biggest request schema first): none is left to
             # run alone at the end (they let a drawing test in between their examples: RunLock.pause)
             return (1, LONG_FIRST.index(module), -schema_size(spec, item.name))
-        return (2, MODULE_ORDER.index(module) if module in MODULE_ORDER else 9, 0)
+        return (2, place, 0)
 
     items.sort(key=rank)  # cheap and sharp checks first: with -x a broken server fails fast
     profile = config.getoption("--profile")

@@ -79,7 +79,8 @@ class DrawsTogether(LoadScheduling):  # type: ignore[misc]  # pytest-xdist is un
             super().schedule()
             return
         self.collection = collection
-        self.pending[:] = lead_items + [i for i in range(len(collection)) if i not in set(lead_items)]
+        led = set(lead_items)
+        self.pending[:] = lead_items + [i for i in range(len(collection)) if i not in led]
         if self.maxschedchunk is None:
             self.maxschedchunk = len(collection)
         self.lead = self.nodes[0]
